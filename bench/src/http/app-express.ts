@@ -1,0 +1,128 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSessionMiddleware, sessionOf } from '@sessionkit/express';
+import { RedisStore } from 'connect-redis';
+import express, { type Request } from 'express';
+import session from 'express-session';
+import { createClient } from 'redis';
+import type { ServerApp } from './child';
+import { openSessionkitStore } from './child-stores';
+import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
+
+type Bag = Record<string, unknown>;
+type PeerSession = session.Session & Bag;
+
+let writes = 0;
+
+export async function expressApp(variant: Variant, env: ChildEnv): Promise<ServerApp> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  const closers: Array<() => Promise<unknown>> = [];
+
+  if (variant.library === 'bare') {
+    app.get('/seed', (_req, res) => void res.json({ ok: true }));
+    app.get('/read', (_req, res) => void res.json({ user: null }));
+    app.get('/write', (_req, res) => void res.json({ ok: ++writes }));
+    app.get('/login', (_req, res) => void res.json({ ok: true }));
+  } else if (variant.library === 'sessionkit') {
+    const opened = await openSessionkitStore(variant.store, env);
+    closers.push(opened.close);
+    app.use(
+      createSessionMiddleware({
+        store: opened.store,
+        secrets: [SECRET],
+        cookie: { secure: false },
+        ...(env.BENCH_TOUCH_AFTER ? { touchAfter: Number(env.BENCH_TOUCH_AFTER) } : {}),
+      }),
+    );
+    app.get('/seed', (req, res) => {
+      const s = sessionOf(req);
+      const data = seedData(Number(req.query.i));
+      for (const [key, value] of Object.entries(data)) s.set(key, value);
+      if (req.query.anon === undefined) s.setOwner(String(data.user));
+      res.json({ ok: true });
+    });
+    app.get('/read', (req, res) => void res.json({ user: sessionOf(req).get('user') ?? null }));
+    app.get('/write', (req, res) => {
+      sessionOf(req).set('n', ++writes);
+      res.json({ ok: true });
+    });
+    app.get('/login', (req, res) => {
+      const s = sessionOf(req);
+      s.regenerate();
+      s.set('user', 'user-login');
+      s.setOwner('user-login');
+      res.json({ ok: true });
+    });
+    app.get('/lost', (req, res) => {
+      const s = sessionOf(req);
+      s.set(`k${String(req.query.k)}`, 1);
+      s.update('counter', (n: unknown) => (typeof n === 'number' ? n : 0) + 1);
+      res.json({ ok: true });
+    });
+    app.get('/dump', (req, res) => {
+      const s = sessionOf(req);
+      res.json({ keys: presentKeys((k) => s.get(k), req.query.n), counter: s.get('counter') ?? 0 });
+    });
+  } else {
+    let store: session.Store | undefined;
+    if (variant.store === 'redis') {
+      const client = createClient({ url: env.BENCH_REDIS_URL });
+      client.on('error', () => undefined);
+      await client.connect();
+      closers.push(() => client.quit());
+      store = new RedisStore({ client, prefix: `${env.BENCH_PREFIX}:` });
+    }
+    // express-session's README settings for a login session; MemoryStore when no store is given.
+    app.use(
+      session({
+        secret: SECRET,
+        resave: false,
+        saveUninitialized: false,
+        cookie: { maxAge: MAX_AGE_MS, secure: false },
+        ...(store ? { store } : {}),
+      }),
+    );
+    const bag = (req: Request) => req.session as PeerSession;
+    app.get('/seed', (req, res) => {
+      const data = seedData(Number(req.query.i));
+      if (req.query.anon !== undefined) delete data.user;
+      Object.assign(bag(req), data);
+      res.json({ ok: true });
+    });
+    app.get('/read', (req, res) => void res.json({ user: bag(req).user ?? null }));
+    app.get('/write', (req, res) => {
+      bag(req).n = ++writes;
+      res.json({ ok: true });
+    });
+    app.get('/login', (req, res, next) => {
+      req.session.regenerate((error) => {
+        if (error) return next(error);
+        bag(req).user = 'user-login';
+        res.json({ ok: true });
+      });
+    });
+    app.get('/lost', (req, res) => {
+      const s = bag(req);
+      s[`k${String(req.query.k)}`] = 1;
+      s.counter = ((s.counter as number) || 0) + 1;
+      res.json({ ok: true });
+    });
+    app.get('/dump', (req, res) => {
+      const s = bag(req);
+      res.json({ keys: presentKeys((k) => s[k], req.query.n), counter: s.counter ?? 0 });
+    });
+  }
+
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      for (const close of closers) await close();
+    },
+  };
+}

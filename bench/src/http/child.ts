@@ -1,0 +1,68 @@
+/**
+ * One server under test, in its own process. The parent asks for this process's CPU time over
+ * IPC at the start and end of each measured window, so the figure excludes the load generator,
+ * which shares the machine.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { expressApp } from './app-express';
+import { fastifyApp } from './app-fastify';
+import { koaApp } from './app-koa';
+import type { ChildEnv, Variant } from './variants';
+
+/** A listening server of one variant. */
+export interface ServerApp {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Messages the parent sends. */
+export type ToChild = { type: 'cpu'; id: number } | { type: 'close' };
+/** Messages this process sends. */
+export type FromChild =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; error: string }
+  | { type: 'cpu'; id: number; user: number; system: number; rss: number };
+
+function send(message: FromChild): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const env = process.env as unknown as ChildEnv;
+  const variant = JSON.parse(env.BENCH_VARIANT) as Variant;
+  const profiler = env.BENCH_CPU_PROFILE ? await startProfiler() : undefined;
+  const build = { express: expressApp, fastify: fastifyApp, koa: koaApp }[variant.framework];
+  let app: ServerApp;
+  try {
+    app = await build(variant, env);
+  } catch (error) {
+    send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    process.exit(1);
+  }
+  process.on('message', async (message: ToChild) => {
+    if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', id: message.id, user, system, rss: process.memoryUsage.rss() });
+    } else if (message.type === 'close') {
+      await app.close().catch(() => undefined);
+      if (profiler && env.BENCH_CPU_PROFILE)
+        writeFileSync(env.BENCH_CPU_PROFILE, JSON.stringify(await profiler()));
+      process.exit(0);
+    }
+  });
+  // The parent going away (a crash of the harness) must not leave servers behind.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', port: app.port });
+}
+
+/** A V8 CPU profile of this server (BENCH_CPU_PROFILE=file), for finding where its time goes. */
+async function startProfiler(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => (await session.post('Profiler.stop')).profile;
+}
+
+void main();

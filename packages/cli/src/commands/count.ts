@@ -1,0 +1,14 @@
+import { EXIT } from '../io';
+import { requireCapability, storeCommand } from './store-command';
+
+export const countCommand = storeCommand({
+  name: 'count',
+  summary: 'print how many live sessions the store holds',
+  usage: 'count [--store URL]',
+  description: 'Prints the number of live (unexpired) sessions in the store.',
+  async run({ store, io }) {
+    requireCapability(store, 'count');
+    io.stdout(`${await store.count!()}\n`);
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,17 @@
+import type { Command } from './command';
+import { countCommand } from './count';
+import { inspectCommand } from './inspect';
+import { pruneCommand } from './prune';
+import { revokeCommand } from './revoke';
+import { schemaCommand } from './schema';
+
+/** Every command, by name. Add new ones here. */
+export const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [schemaCommand, countCommand, pruneCommand, revokeCommand, inspectCommand].map((command) => [
+    command.name,
+    command,
+  ]),
+);
+
+export type { Command } from './command';
+export { type SchemaDialect, schemaCommand, schemaFor } from './schema';

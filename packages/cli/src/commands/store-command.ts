@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { type ConfiguredStore, createStoreFromConfig, isSessionError } from '@sessionkit/core';
+import { type CliIo, EXIT, UsageError } from '../io';
+import type { Command } from './command';
+
+/** Parsed options every store command shares, plus its own. */
+export interface StoreCommandContext {
+  store: ConfiguredStore;
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  io: CliIo;
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+const STORE_HELP = `  -s, --store URL   the store, e.g. redis://127.0.0.1:6379/0, postgres://user:pw@host/db?table=sessions,
+                    file:///var/lib/app/sessions (default: the SESSIONKIT_STORE environment variable)
+  -h, --help        show this help`;
+
+/**
+ * Builds a command that operates on a configured store: parses its options, opens the store
+ * (validated before connecting; a missing package gets an install hint), runs, and always closes
+ * the store so the process can exit.
+ */
+export function storeCommand(spec: {
+  name: string;
+  summary: string;
+  usage: string;
+  description: string;
+  options?: OptionSpec;
+  optionHelp?: string;
+  run(context: StoreCommandContext): Promise<number>;
+}): Command {
+  const help = `Usage: sessionkit ${spec.usage}\n\n${spec.description}\n\nOptions:\n${spec.optionHelp ? `${spec.optionHelp}\n` : ''}${STORE_HELP}\n`;
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help,
+    async run(args, io) {
+      let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+      try {
+        parsed = parseArgs({
+          args: [...args],
+          allowPositionals: true,
+          strict: true,
+          options: {
+            ...spec.options,
+            store: { type: 'string', short: 's' },
+            help: { type: 'boolean', short: 'h' },
+          },
+        });
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error), spec.name);
+      }
+      if (parsed.values.help) {
+        io.stdout(help);
+        return EXIT.ok;
+      }
+      const source = (parsed.values.store as string | undefined) ?? process.env.SESSIONKIT_STORE;
+      if (!source) throw new UsageError('no store: pass --store URL or set SESSIONKIT_STORE.', spec.name);
+      let store: ConfiguredStore;
+      try {
+        // Resolved from this package first: the CLI depends on the store packages itself.
+        store = await createStoreFromConfig(source, { importModule: importFromCli });
+      } catch (error) {
+        if (isSessionError(error, 'SESSION_CONFIG_INVALID')) throw new UsageError(error.message, spec.name);
+        throw error;
+      }
+      try {
+        return await spec.run({ store, values: parsed.values, positionals: parsed.positionals, io });
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}
+
+/**
+ * Loads store packages from the CLI's own dependencies (it depends on every sessionkit store); a
+ * package or driver that is missing becomes core's install hint.
+ */
+function importFromCli(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ specifier);
+}
+
+/** Fails with a clear message when the store lacks an optional operation. */
+export function requireCapability(
+  store: ConfiguredStore,
+  capability: 'count' | 'prune' | 'destroyByOwner' | 'listByOwner',
+): void {
+  if (!store.capabilities[capability]) {
+    throw new Error(`the store (${store.description}) does not support ${capability}().`);
+  }
+}

@@ -1,0 +1,143 @@
+import { SessionConfigError } from './errors';
+
+/** Attributes of the session cookie. */
+export interface CookieOptions {
+  /**
+   * Cookie name. A `__Host-` prefix is allowed and enforces Secure, Path=/ and no Domain.
+   * @default 'sid'
+   */
+  name?: string;
+  /** @default '/' */
+  path?: string;
+  /** Omitted by default, so the cookie is host-only (the safest scope). @default undefined */
+  domain?: string;
+  /** @default true */
+  httpOnly?: boolean;
+  /**
+   * Send only over HTTPS. Defaults to true unless NODE_ENV is 'development' or 'test', so plain
+   * http://localhost keeps working while you develop.
+   * @default process.env.NODE_ENV !== 'development' && !== 'test'
+   */
+  secure?: boolean;
+  /** @default 'lax' */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** CHIPS partitioned cookie (requires secure). @default false */
+  partitioned?: boolean;
+  /**
+   * true: the cookie expires with the session (Expires/Max-Age follow the server-side expiry and
+   * are refreshed when it moves). false: a browser-session cookie, dropped when the browser closes.
+   * @default true
+   */
+  persistent?: boolean;
+}
+
+export type ResolvedCookieOptions = Required<Omit<CookieOptions, 'domain'>> & { domain: string | undefined };
+
+// RFC 6265 token characters for the name; cookie-octets for values we emit.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const PATH_OR_DOMAIN = /^[\u0021-\u003A\u003C-\u007E]+$/;
+
+function defaultSecure(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.NODE_ENV;
+  return env !== 'development' && env !== 'test';
+}
+
+/** Fills defaults and rejects attribute combinations browsers would silently drop. */
+export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCookieOptions {
+  const resolved: ResolvedCookieOptions = {
+    name: options.name ?? 'sid',
+    path: options.path ?? '/',
+    domain: options.domain,
+    httpOnly: options.httpOnly ?? true,
+    secure: options.secure ?? defaultSecure(),
+    sameSite: options.sameSite ?? 'lax',
+    partitioned: options.partitioned ?? false,
+    persistent: options.persistent ?? true,
+  };
+  if (!TOKEN.test(resolved.name)) {
+    throw new SessionConfigError(
+      `cookie.name "${resolved.name}" is not a valid cookie name; use letters, digits and - _ . only.`,
+    );
+  }
+  if (!PATH_OR_DOMAIN.test(resolved.path) || !resolved.path.startsWith('/')) {
+    throw new SessionConfigError(
+      `cookie.path "${resolved.path}" must start with "/" and contain no ";" or spaces.`,
+    );
+  }
+  if (resolved.domain !== undefined && !PATH_OR_DOMAIN.test(resolved.domain)) {
+    throw new SessionConfigError(
+      `cookie.domain "${resolved.domain}" contains characters a cookie domain cannot have.`,
+    );
+  }
+  if (!['lax', 'strict', 'none'].includes(resolved.sameSite)) {
+    throw new SessionConfigError(
+      `cookie.sameSite must be 'lax', 'strict' or 'none', not "${String(resolved.sameSite)}".`,
+    );
+  }
+  if (resolved.sameSite === 'none' && !resolved.secure) {
+    throw new SessionConfigError(
+      "cookie.sameSite 'none' requires cookie.secure: true (browsers drop it otherwise).",
+    );
+  }
+  if (resolved.partitioned && !resolved.secure) {
+    throw new SessionConfigError('cookie.partitioned requires cookie.secure: true.');
+  }
+  if (resolved.name.startsWith('__Host-') && (!resolved.secure || resolved.path !== '/' || resolved.domain)) {
+    throw new SessionConfigError('A "__Host-" cookie needs secure: true, path "/" and no domain.');
+  }
+  if (resolved.name.startsWith('__Secure-') && !resolved.secure) {
+    throw new SessionConfigError('A "__Secure-" cookie needs secure: true.');
+  }
+  return resolved;
+}
+
+/** Longest Cookie header we look through; real ones stay far below, hostile ones are cut short. */
+const MAX_HEADER_LENGTH = 16 * 1024;
+
+/**
+ * Every value of cookie `name` in a Cookie header, in order. Several can arrive when cookies with
+ * the same name exist for different paths or domains; the caller tries each.
+ */
+export function readCookieValues(header: string | null | undefined, name: string): string[] {
+  if (!header) return [];
+  const values: string[] = [];
+  for (const part of header.slice(0, MAX_HEADER_LENGTH).split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      values.push(decodeURIComponent(value));
+    } catch {
+      // Malformed percent-encoding: a hostile or broken cookie, treated as absent.
+    }
+  }
+  return values;
+}
+
+/** A Set-Cookie header value. `expires` null means a browser-session cookie. */
+export function serializeCookie(
+  options: ResolvedCookieOptions,
+  value: string,
+  expires: number | null,
+  now: number,
+): string {
+  const parts = [`${options.name}=${encodeURIComponent(value)}`, `Path=${options.path}`];
+  if (options.domain) parts.push(`Domain=${options.domain}`);
+  if (expires !== null) {
+    const maxAge = Math.max(0, Math.floor((expires - now) / 1000));
+    parts.push(`Expires=${new Date(now + maxAge * 1000).toUTCString()}`, `Max-Age=${maxAge}`);
+  }
+  if (options.httpOnly) parts.push('HttpOnly');
+  if (options.secure) parts.push('Secure');
+  parts.push(`SameSite=${options.sameSite[0]?.toUpperCase()}${options.sameSite.slice(1)}`);
+  if (options.partitioned) parts.push('Partitioned');
+  return parts.join('; ');
+}
+
+/** A Set-Cookie value that deletes the cookie (same name, path and domain, expired). */
+export function serializeClearingCookie(options: ResolvedCookieOptions): string {
+  // expires 0 at now 0 yields Max-Age=0 and an Expires of the epoch.
+  return serializeCookie(options, '', 0, 0);
+}

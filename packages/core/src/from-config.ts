@@ -1,0 +1,206 @@
+import { SessionConfigError } from './errors';
+import { createMemoryStore } from './memory-store';
+import type { SessionStore, StoreWith } from './store';
+import {
+  type ResolvedStoreConfig,
+  resolveStoreConfig,
+  type StoreConfig,
+  type StoreType,
+} from './store-config';
+import { parseStoreUrl } from './store-url';
+
+/** A store created from configuration. Its close() also closes the driver client it created. */
+export interface ConfiguredStore extends StoreWith<'close'> {
+  /** What was configured, without secrets: for logs and `sessionkit` CLI output. */
+  readonly description: string;
+}
+
+/** What a store package exports so {@link createStoreFromConfig} can open it. */
+export type OpenStoreFromConfig = (config: ResolvedStoreConfig) => Promise<ConfiguredStore>;
+
+export interface StoreFromConfigOptions {
+  /**
+   * Loads a store package by name. The default tries a plain `import()` and then resolves from
+   * the current working directory, so a store installed by the app is found even where the
+   * package manager keeps core's own dependencies strictly separate (pnpm).
+   */
+  importModule?: (specifier: string) => Promise<unknown>;
+  /** Where `SESSIONKIT_STORE` is read from. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** The store package and driver each type needs, for the install hint. */
+const PACKAGES: Record<Exclude<StoreType, 'memory'>, string[]> = {
+  file: ['@sessionkit/file'],
+  redis: ['@sessionkit/redis', 'ioredis'],
+  mysql: ['@sessionkit/mysql', 'mysql2'],
+  postgres: ['@sessionkit/postgres', 'pg'],
+  mssql: ['@sessionkit/mssql', 'mssql'],
+  mongodb: ['@sessionkit/mongodb', 'mongodb'],
+};
+
+/**
+ * Creates a store from an operator's configuration: a typed object or one URL, by default the
+ * `SESSIONKIT_STORE` environment variable. The configuration is validated completely before
+ * anything connects; the store package (and its driver) is imported only for the type in use, so
+ * core depends on none of them. The driver client is created here and closed by `close()`.
+ *
+ * @example
+ * // SESSIONKIT_STORE=redis://:secret@127.0.0.1:6379/0
+ * const store = await createStoreFromConfig();
+ * const sessions = createSessionManager({ store, secrets: [process.env.SESSION_SECRET!] });
+ * // on shutdown
+ * await store.close();
+ *
+ * @example
+ * await createStoreFromConfig({ type: 'postgres', host: 'db', database: 'app', user: 'app', password });
+ */
+export async function createStoreFromConfig(
+  source?: StoreConfig | string,
+  options: StoreFromConfigOptions = {},
+): Promise<ConfiguredStore> {
+  const env =
+    options.env ??
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ??
+    {};
+  const input = source ?? env.SESSIONKIT_STORE;
+  if (input === undefined || input === '') {
+    throw new SessionConfigError(
+      'No session store is configured: pass a configuration, or set SESSIONKIT_STORE to a URL such as ' +
+        'redis://127.0.0.1:6379/0, postgres://user:password@host/db or file:///var/lib/app/sessions.',
+    );
+  }
+  const config = resolveStoreConfig(typeof input === 'string' ? parseStoreUrl(input) : input);
+  if (config.type === 'memory') {
+    const store = createMemoryStore(
+      config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions },
+    );
+    return toConfiguredStore(store, describeStoreConfig(config));
+  }
+  const packages = PACKAGES[config.type];
+  const importModule = options.importModule ?? importFromAppOrCore;
+  const open = await loadOpener(config.type, packages, importModule);
+  try {
+    return await open(config);
+  } catch (error) {
+    if (isModuleNotFound(error)) throw installHint(config.type, packages, error);
+    throw error;
+  }
+}
+
+/** One line describing a configuration, with no password in it. */
+export function describeStoreConfig(config: ResolvedStoreConfig): string {
+  switch (config.type) {
+    case 'memory':
+      return 'memory';
+    case 'file':
+      return `file ${config.directory}`;
+    case 'redis': {
+      const nodes = config.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+      const where =
+        config.mode === 'sentinel'
+          ? `sentinel ${config.sentinelName} via ${nodes}`
+          : `${config.mode} ${nodes}`;
+      return `redis ${where} db ${config.database}${config.tls ? ' (tls)' : ''}`;
+    }
+    case 'mongodb':
+      return `mongodb ${config.srv ? 'srv ' : ''}${config.host}${config.srv ? '' : `:${config.port}`}/${config.database}`;
+    default:
+      return `${config.type} ${config.host}:${config.port}/${config.database}${config.tableName ? ` table ${config.tableName}` : ''}`;
+  }
+}
+
+async function loadOpener(
+  type: StoreType,
+  packages: string[],
+  importModule: (specifier: string) => Promise<unknown>,
+): Promise<OpenStoreFromConfig> {
+  const name = packages[0] as string;
+  let module: { openStoreFromConfig?: unknown };
+  try {
+    module = (await importModule(name)) as { openStoreFromConfig?: unknown };
+  } catch (error) {
+    if (isModuleNotFound(error)) throw installHint(type, packages, error);
+    throw error;
+  }
+  if (typeof module.openStoreFromConfig !== 'function') {
+    throw new SessionConfigError(
+      `${name} has no openStoreFromConfig(); upgrade it to the version of @sessionkit/core you use.`,
+    );
+  }
+  return module.openStoreFromConfig as OpenStoreFromConfig;
+}
+
+function installHint(type: StoreType, packages: string[], cause: unknown): SessionConfigError {
+  return new SessionConfigError(
+    `A "${type}" session store needs the packages ${packages.join(' and ')}. ` +
+      `Install them: npm install ${packages.join(' ')} (or pnpm add / yarn add).`,
+    { cause },
+  );
+}
+
+function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+async function importFromAppOrCore(specifier: string): Promise<unknown> {
+  try {
+    return await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+  } catch (error) {
+    if (!isModuleNotFound(error)) throw error;
+    // Loaded lazily: only Node reaches this fallback, and only for a package core cannot see.
+    const [{ createRequire }, { pathToFileURL }] = await Promise.all([
+      import('node:module'),
+      import('node:url'),
+    ]);
+    const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '.';
+    let resolved: string;
+    try {
+      resolved = createRequire(pathToFileURL(`${cwd}/`).href).resolve(specifier);
+    } catch {
+      throw error;
+    }
+    return import(/* webpackIgnore: true */ /* @vite-ignore */ pathToFileURL(resolved).href);
+  }
+}
+
+const STORE_METHODS = [
+  'get',
+  'set',
+  'touch',
+  'destroy',
+  'destroyByOwner',
+  'listByOwner',
+  'count',
+  'clear',
+  'prune',
+] as const;
+
+/**
+ * Wraps a store created from configuration: adds the description, and a close() that stops the
+ * store and then closes the driver client that was created for it (and only that one).
+ */
+export function toConfiguredStore(
+  store: SessionStore,
+  description: string,
+  closeClient: () => Promise<void> = async () => {},
+): ConfiguredStore {
+  const wrapped: Record<string, unknown> = { capabilities: store.capabilities, description };
+  for (const method of STORE_METHODS) {
+    const fn = store[method];
+    if (typeof fn === 'function') wrapped[method] = fn.bind(store);
+  }
+  let closing: Promise<void> | undefined;
+  wrapped.close = () => {
+    closing ??= (async () => {
+      try {
+        await store.close?.();
+      } finally {
+        await closeClient();
+      }
+    })();
+    return closing;
+  };
+  return Object.freeze(wrapped) as unknown as ConfiguredStore;
+}

@@ -1,0 +1,36 @@
+import type { SessionError } from './errors';
+
+/**
+ * Lifecycle hooks for audit logs and metrics. Events carry the storage key (a hash of the ID by
+ * default), never the session ID itself, so logging them cannot leak a bearer token.
+ * A hook that throws is reported on the console and never breaks the request.
+ */
+export interface SessionHooks {
+  /** A new session was saved for the first time. */
+  created?(event: { key: string; ownerId: string | null }): void;
+  /** regenerate() moved a session to a new ID; the old record is gone. */
+  regenerated?(event: { key: string; previousKey: string; ownerId: string | null }): void;
+  /** destroy() or revocation removed a session. */
+  destroyed?(event: { key: string; ownerId: string | null }): void;
+  /** A session was found past its absolute timeout on access and removed. */
+  expired?(event: { key: string; ownerId: string | null; reason: 'absolute' }): void;
+  /** A compare-and-set lost to another writer; core reloads and re-applies. */
+  conflict?(event: { key: string; attempt: number }): void;
+  /** A store call failed or timed out (whatever the onStoreError policy then does). */
+  storeError?(event: { operation: string; error: SessionError }): void;
+  /** A stored payload could not be opened (corrupt, unknown key); the request gets a fresh session. */
+  payloadError?(event: { key: string; error: SessionError }): void;
+}
+
+type EventOf<K extends keyof SessionHooks> = Parameters<NonNullable<SessionHooks[K]>>[0];
+
+/** Calls a hook without letting it break the request. */
+export function emit<K extends keyof SessionHooks>(hooks: SessionHooks, name: K, event: EventOf<K>): void {
+  const hook = hooks[name] as ((e: EventOf<K>) => void) | undefined;
+  if (!hook) return;
+  try {
+    hook(event);
+  } catch (error) {
+    console.error(`[sessionkit] the ${name} hook threw; the request continues.`, error);
+  }
+}

@@ -1,0 +1,240 @@
+import { serializeClearingCookie, serializeCookie } from './cookie';
+import { createEnvelope } from './envelope';
+import { isSessionError, SessionConfigError, SessionStateError } from './errors';
+import { emit } from './hooks';
+import { routeOf, storageKey, withRoute } from './ids';
+import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
+import { SessionRecords } from './records';
+import {
+  idOf,
+  isDirty,
+  Session,
+  type SessionBody,
+  type SessionData,
+  type SessionState,
+  sessionState,
+} from './session';
+import { createCookieSigner } from './signer';
+import type { OwnedSession, StoredRecord } from './store';
+import { verifiedCookies } from './verify';
+
+/** Where load() finds the Cookie header: the header itself, or anything with Web-style headers (a `Request`). */
+export type CookieSource = string | null | undefined | { headers: { get(name: string): string | null } };
+
+/**
+ * Loads sessions from cookies and commits them back. Framework bindings call `load` before the
+ * handler and `commit` before the response head is sent; everything else (expiry, signing,
+ * conflicts, the envelope) happens here.
+ */
+export class SessionManager<Data extends SessionData = SessionData> {
+  readonly options: ResolvedOptions;
+  readonly #signer;
+  readonly #records: SessionRecords;
+
+  constructor(options: SessionManagerOptions) {
+    this.options = resolveOptions(options);
+    this.#records = new SessionRecords(this.options, createEnvelope(options));
+    this.#signer = createCookieSigner(this.options.secrets);
+  }
+
+  /** Name of the session cookie. */
+  get cookieName(): string {
+    return this.options.cookie.name;
+  }
+
+  /**
+   * The session named by the request's cookie, or a new anonymous one when the cookie is missing,
+   * tampered with, malformed, or names a session that expired. Rejects only when the store fails
+   * under the 'fail-closed' policy.
+   */
+  async load(source?: CookieSource): Promise<Session<Data>> {
+    const header = typeof source === 'object' && source !== null ? source.headers.get('cookie') : source;
+    const cookies = await verifiedCookies(this.#signer, header, this.options.cookie.name);
+    for (const { id, signed, current } of cookies) {
+      const key = await storageKey(id, this.options.hashIds);
+      let record: StoredRecord | null;
+      try {
+        record = await this.#records.call('get', () => this.options.store.get(key));
+      } catch (error) {
+        if (this.options.onStoreError === 'fail-open') return this.#fresh(true, true);
+        throw error;
+      }
+      const loaded = record && (await this.#records.open(key, record));
+      if (record && loaded) {
+        const state = this.#stateFrom(id, key, record, loaded);
+        state.signedCookie = current ? signed : null;
+        return new Session<Data>(this.#rebind(state));
+      }
+    }
+    // hadCookie: a present-but-dead cookie gets cleared if this anonymous session is destroyed.
+    return this.#fresh(cookies.length > 0, false);
+  }
+
+  /**
+   * Saves what the request changed and returns the Set-Cookie value to send, or null when the
+   * cookie does not need to change. Read-only requests write nothing until `touchAfter` passed.
+   */
+  async commit(session: Session<Data>): Promise<string | null> {
+    const s = sessionState(session as Session);
+    if (s.committed) throw new SessionStateError('commit() was called twice for the same session.');
+    s.committed = true;
+    if (s.degraded) return null;
+    try {
+      return await this.#commit(s);
+    } catch (error) {
+      const storeFailure =
+        isSessionError(error, 'SESSION_STORE_ERROR') || isSessionError(error, 'SESSION_STORE_TIMEOUT');
+      if (storeFailure && this.options.onStoreError === 'fail-open') return null;
+      throw error;
+    }
+  }
+
+  /** The live sessions of a user (requires a store with an owner index). */
+  async listSessions(ownerId: string): Promise<OwnedSession[]> {
+    const store = this.options.store;
+    if (!store.capabilities.listByOwner || !store.listByOwner) throw unsupported('listByOwner');
+    return this.#records.call('listByOwner', () => store.listByOwner!(ownerId));
+  }
+
+  /** Ends every session of a user ("log out everywhere"); resolves how many were removed. */
+  async revokeSessions(ownerId: string): Promise<number> {
+    const store = this.options.store;
+    if (!store.capabilities.destroyByOwner || !store.destroyByOwner) throw unsupported('destroyByOwner');
+    return this.#records.call('destroyByOwner', () => store.destroyByOwner!(ownerId));
+  }
+
+  async #commit(s: SessionState): Promise<string | null> {
+    const { store, hooks, rolling, cookie, touchAfter } = this.options;
+    const now = this.options.clock();
+    if (s.destroyed) {
+      if (s.loadedKey !== null) {
+        const loadedKey = s.loadedKey;
+        await this.#records.call('destroy', () => store.destroy(loadedKey));
+        emit(hooks, 'destroyed', { key: loadedKey, ownerId: s.ownerId });
+      }
+      return s.hadCookie ? serializeClearingCookie(cookie) : null;
+    }
+    // The key never changes for a loaded session (a route change is not part of it): no second hash.
+    const key =
+      s.loadedKey !== null && !s.regenerated ? s.loadedKey : await storageKey(idOf(s), this.options.hashIds);
+    if (s.loadedKey === null || s.regenerated) {
+      // An untouched new session is never saved: anonymous visits cost no storage and set no cookie.
+      if (s.loadedKey === null && !isDirty(s)) return null;
+      // A new key (a fresh random ID): nothing in this process can be writing it already.
+      await this.#records.write(s, key, now, true);
+      if (s.loadedKey !== null) {
+        const previousKey = s.loadedKey;
+        // Insert first, then delete: a crash in between leaves a stale record, never no session.
+        await this.#records.call('destroy', () => store.destroy(previousKey));
+        emit(hooks, 'regenerated', { key, previousKey, ownerId: s.ownerId });
+      } else {
+        emit(hooks, 'created', { key, ownerId: s.ownerId });
+      }
+      return this.#cookie(s, now);
+    }
+    if (isDirty(s)) {
+      const saved = await this.#records.batcher.submit(key, s, now);
+      // Gone meanwhile (logout, or a login in another tab that regenerated the ID): the changes
+      // are dropped and the cookie is left alone, since the browser may already hold the newer
+      // session's cookie and a late clearing cookie would log it out.
+      return saved ? this.#cookie(s, now) : null;
+    }
+    const next = this.#records.expiryFor(now, s.createdAt);
+    if (
+      next - s.expiresAt >= touchAfter &&
+      (await this.#records.call('touch', () => store.touch(key, next)))
+    ) {
+      s.expiresAt = next;
+      if (cookie.persistent) return this.#cookie(s, now);
+    }
+    return rolling || s.cookieChanged ? this.#cookie(s, now) : null;
+  }
+
+  #stateFrom(id: string, key: string, record: StoredRecord, body: SessionBody): SessionState {
+    const { version, expiresAt } = record;
+    const loaded = { id, loadedKey: key, version, expiresAt, createdAt: body.c, data: body.d, flash: body.f };
+    return this.#state({ ...loaded, ownerId: record.ownerId ?? null }, true, false);
+  }
+
+  /** Route affinity: move a session arriving from another node's route to ours, if the policy says so. */
+  #rebind(s: SessionState): SessionState {
+    const { route, rebindRoute } = this.options;
+    const from = routeOf(s.id);
+    if (route !== null && from !== route && rebindRoute(from)) {
+      s.id = withRoute(s.id, route);
+      s.cookieChanged = true;
+    }
+    return s;
+  }
+
+  #fresh(hadCookie: boolean, degraded: boolean): Session<Data> {
+    return new Session<Data>(this.#blank(hadCookie, degraded));
+  }
+
+  #blank(hadCookie: boolean, degraded: boolean): SessionState {
+    const now = this.options.clock();
+    const expiresAt = this.#records.expiryFor(now, now);
+    // id '': drawn on first use (idOf), so an anonymous request that saves nothing never draws one.
+    const fresh = { id: '', loadedKey: null, version: 0, expiresAt, createdAt: now, data: {}, flash: {} };
+    return this.#state({ ...fresh, ownerId: null }, hadCookie, degraded);
+  }
+
+  // The one place that builds a state object: every one gets the same fields in the same order.
+  #state(init: StateInit, hadCookie: boolean, degraded: boolean): SessionState {
+    return {
+      ...init,
+      changes: [],
+      regenerated: false,
+      destroyed: false,
+      committed: false,
+      hadCookie,
+      degraded,
+      route: this.options.route,
+      cookieChanged: false,
+      signedCookie: null,
+    };
+  }
+
+  async #cookie(s: SessionState, now: number): Promise<string> {
+    // The request's own cookie, when it still names this ID: an HMAC saved on every write.
+    const id = idOf(s);
+    const own = s.signedCookie;
+    const signed = own?.slice(0, own.lastIndexOf('.')) === id ? own : await this.#signer.sign(id);
+    return serializeCookie(
+      this.options.cookie,
+      signed,
+      this.options.cookie.persistent ? s.expiresAt : null,
+      now,
+    );
+  }
+}
+
+type StateInit = Pick<
+  SessionState,
+  'id' | 'loadedKey' | 'version' | 'expiresAt' | 'createdAt' | 'data' | 'flash' | 'ownerId'
+>;
+
+function unsupported(method: string): SessionConfigError {
+  return new SessionConfigError(
+    `The configured store has no ${method}(); use a store whose capabilities include it.`,
+  );
+}
+
+/**
+ * Creates a session manager.
+ *
+ * @example
+ * const sessions = createSessionManager<{ userId: string }>({
+ *   store: createMemoryStore(),
+ *   secrets: [process.env.SESSION_SECRET!],
+ *   idleTimeout: 30 * 60_000,
+ * });
+ * const session = await sessions.load(request.headers.get('cookie'));
+ * session.set('userId', 'u1');
+ * const setCookie = await sessions.commit(session); // string | null
+ */
+export function createSessionManager<Data extends SessionData = SessionData>(
+  options: SessionManagerOptions,
+): SessionManager<Data> {
+  return new SessionManager<Data>(options);
+}

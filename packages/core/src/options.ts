@@ -1,0 +1,193 @@
+import { type CookieOptions, type ResolvedCookieOptions, resolveCookieOptions } from './cookie';
+import type { EnvelopeOptions } from './envelope';
+import { SessionConfigError } from './errors';
+import type { SessionHooks } from './hooks';
+import { ROUTE_PATTERN } from './ids';
+import { normalizeSecrets } from './signer';
+import type { SessionStore } from './store';
+
+/** What to do when the store fails or times out. */
+export type StoreErrorPolicy = 'fail-closed' | 'fail-open';
+
+/** Options of {@link createSessionManager}. Durations are milliseconds. */
+export interface SessionManagerOptions extends EnvelopeOptions {
+  /** Where sessions are persisted. */
+  store: SessionStore;
+  /**
+   * Cookie signing secrets, at least 32 characters each. The first signs; all verify, so a new
+   * secret goes first and the old one stays until every cookie it signed has expired.
+   */
+  secrets: string | readonly string[];
+  /** Session cookie attributes. */
+  cookie?: CookieOptions;
+  /**
+   * Sliding expiry: the session ends after this long without a request. 0 or Infinity disables
+   * it (then absoluteTimeout must be set).
+   * @default 86_400_000 (24 hours)
+   */
+  idleTimeout?: number;
+  /**
+   * The session ends this long after it was created, however active it is; never extended, not
+   * even by regenerate(). 0 or Infinity disables it (then idleTimeout must be set).
+   * @default 604_800_000 (7 days)
+   */
+  absoluteTimeout?: number;
+  /**
+   * Lazy touch: a request that changes nothing writes nothing unless the expiry would move by at
+   * least this much. Must be below idleTimeout.
+   * @default min(60_000, idleTimeout / 10)
+   */
+  touchAfter?: number;
+  /** Send Set-Cookie on every response, not only when the cookie's value or expiry changed. @default false */
+  rolling?: boolean;
+  /** Store a SHA-256 of the session ID instead of the ID itself. @default true */
+  hashIds?: boolean;
+  /** Compare-and-set retries after a conflict before commit gives up with SessionConflictError. @default 10 */
+  maxConflictRetries?: number;
+  /** Time limit of one store call; a slower call rejects with SessionStoreTimeoutError. @default 5_000 */
+  storeTimeout?: number;
+  /**
+   * 'fail-closed': a store failure rejects load/commit, so the app answers with an error.
+   * 'fail-open': load yields an anonymous, unsaved session and commit skips the write; the
+   * user's cookie is left alone so the session is back once the store recovers.
+   * @default 'fail-closed'
+   */
+  onStoreError?: StoreErrorPolicy;
+  /**
+   * Route affinity for sticky load balancers: new IDs get this suffix (`<id>.<route>`), which the
+   * balancer can stick on. The stored record does not depend on it.
+   * @default undefined (no suffix)
+   */
+  route?: string;
+  /**
+   * Decides, when a request carries a session routed to another node (or to none), whether to
+   * move it to this node's route: a new cookie, the same stored record, so nothing is lost or
+   * duplicated. Only consulted when `route` is set.
+   * @default () => true (preemptive)
+   */
+  rebindRoute?: (from: string | null) => boolean;
+  /** Audit and metrics hooks. */
+  hooks?: SessionHooks;
+  /** Clock in epoch ms; replace it in tests to cross timeouts without waiting. @default Date.now */
+  clock?: () => number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  store: SessionStore;
+  secrets: string[];
+  cookie: ResolvedCookieOptions;
+  idleTimeout: number;
+  absoluteTimeout: number;
+  touchAfter: number;
+  rolling: boolean;
+  hashIds: boolean;
+  maxConflictRetries: number;
+  storeTimeout: number;
+  onStoreError: StoreErrorPolicy;
+  route: string | null;
+  rebindRoute: (from: string | null) => boolean;
+  hooks: SessionHooks;
+  clock: () => number;
+}
+
+const DAY = 86_400_000;
+
+/** Normalises "unlimited" (0 or Infinity) to Infinity and rejects anything else that is not a duration. */
+function duration(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === 0 || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new SessionConfigError(
+      `${name} must be a whole number of milliseconds (0 or Infinity for unlimited), not ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+function requireStore(store: unknown): SessionStore {
+  const s = store as Partial<SessionStore> | undefined;
+  const missing = ['get', 'set', 'touch', 'destroy'].filter(
+    (method) => typeof (s as Record<string, unknown> | undefined)?.[method] !== 'function',
+  );
+  if (!s || missing.length > 0 || typeof s.capabilities !== 'object') {
+    throw new SessionConfigError(
+      `store must be a sessionkit store (missing ${missing.length ? missing.join(', ') : 'capabilities'}); ` +
+        'create one with createMemoryStore(), createFileStore(...), createRedisStore(...) and so on.',
+    );
+  }
+  return s as SessionStore;
+}
+
+function resolveRoute(route: unknown): string | null {
+  if (route === undefined || route === null) return null;
+  if (typeof route !== 'string' || !ROUTE_PATTERN.test(route)) {
+    throw new SessionConfigError(
+      `route must be 1-32 letters, digits, "-" or "_" (it becomes the ID suffix), not ${JSON.stringify(route)}.`,
+    );
+  }
+  return route;
+}
+
+/** Applies defaults and fails fast, with a message that says how to fix each problem. */
+export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new SessionConfigError(
+      'createSessionManager needs an options object with at least { store, secrets }.',
+    );
+  }
+  const idleTimeout = duration('idleTimeout', options.idleTimeout, DAY);
+  const absoluteTimeout = duration('absoluteTimeout', options.absoluteTimeout, 7 * DAY);
+  if (idleTimeout === Number.POSITIVE_INFINITY && absoluteTimeout === Number.POSITIVE_INFINITY) {
+    throw new SessionConfigError(
+      'idleTimeout and absoluteTimeout are both unlimited, so sessions would never expire; set at least one of them.',
+    );
+  }
+  const touchDefault = Number.isFinite(idleTimeout) ? Math.min(60_000, Math.floor(idleTimeout / 10)) : 60_000;
+  const touchAfter = options.touchAfter ?? touchDefault;
+  if (
+    !Number.isInteger(touchAfter) ||
+    touchAfter < 0 ||
+    (Number.isFinite(idleTimeout) && touchAfter >= idleTimeout)
+  ) {
+    throw new SessionConfigError(
+      `touchAfter (${String(touchAfter)}) must be a whole number of milliseconds below idleTimeout (${idleTimeout}); ` +
+        'a session must be touched before it idles out.',
+    );
+  }
+  const maxConflictRetries = options.maxConflictRetries ?? 10;
+  if (!Number.isInteger(maxConflictRetries) || maxConflictRetries < 0 || maxConflictRetries > 1000) {
+    throw new SessionConfigError(
+      `maxConflictRetries must be a whole number from 0 to 1000, not ${String(maxConflictRetries)}.`,
+    );
+  }
+  const storeTimeout = options.storeTimeout ?? 5_000;
+  if (!Number.isInteger(storeTimeout) || storeTimeout <= 0) {
+    throw new SessionConfigError(
+      `storeTimeout must be a positive whole number of milliseconds, not ${String(storeTimeout)}.`,
+    );
+  }
+  const onStoreError = options.onStoreError ?? 'fail-closed';
+  if (onStoreError !== 'fail-closed' && onStoreError !== 'fail-open') {
+    throw new SessionConfigError(
+      `onStoreError must be 'fail-closed' or 'fail-open', not "${String(onStoreError)}".`,
+    );
+  }
+  return {
+    store: requireStore(options.store),
+    secrets: normalizeSecrets(options.secrets),
+    cookie: resolveCookieOptions(options.cookie),
+    idleTimeout,
+    absoluteTimeout,
+    touchAfter,
+    rolling: options.rolling ?? false,
+    hashIds: options.hashIds ?? true,
+    maxConflictRetries,
+    storeTimeout,
+    onStoreError,
+    route: resolveRoute(options.route),
+    rebindRoute: options.rebindRoute ?? (() => true),
+    hooks: options.hooks ?? {},
+    clock: options.clock ?? Date.now,
+  };
+}

@@ -1,0 +1,140 @@
+import type { Envelope } from './envelope';
+import { isSessionError, SessionConflictError, SessionPayloadError } from './errors';
+import { emit } from './hooks';
+import type { ResolvedOptions } from './options';
+import { bodyOf, isSessionBody, rebase, type SessionBody, type SessionState } from './session';
+import type { StoredRecord } from './store';
+import { callStore } from './store-call';
+import { WriteBatcher } from './write-batch';
+
+/**
+ * The manager's side of the store: opens records into session bodies, seals bodies into
+ * records, and writes them with compare-and-set, replaying a request's changes after a conflict.
+ */
+export class SessionRecords {
+  readonly #options: ResolvedOptions;
+  readonly #envelope: Envelope;
+  /** Commits to loaded sessions go through here, so concurrent ones share a write. */
+  readonly batcher = new WriteBatcher((key, batch, now, latest) => this.writeBatch(key, batch, now, latest));
+
+  constructor(options: ResolvedOptions, envelope: Envelope) {
+    this.#options = options;
+    this.#envelope = envelope;
+  }
+
+  /**
+   * Writes with compare-and-set; on conflict reloads, replays this request's changes and retries
+   * with jittered backoff. Resolves the record written, or null when another request deleted the
+   * session meanwhile: the changes are dropped rather than resurrecting a session someone logged
+   * out of (or moved to a new ID at login).
+   */
+  async write(s: SessionState, key: string, now: number, insert: boolean): Promise<StoredRecord | null> {
+    for (let attempt = 0; ; attempt++) {
+      const expiresAt = this.expiryFor(now, s.createdAt);
+      const payload = await this.#seal(bodyOf(s), key);
+      const record: StoredRecord = {
+        payload,
+        version: insert ? 1 : s.version + 1,
+        expiresAt,
+        ownerId: s.ownerId,
+      };
+      try {
+        await this.call('set', () =>
+          this.#options.store.set(key, record, insert ? undefined : { expectedVersion: s.version }),
+        );
+        s.version = record.version;
+        s.expiresAt = expiresAt;
+        return record;
+      } catch (error) {
+        if (!(error instanceof SessionConflictError || isSessionError(error, 'SESSION_CONFLICT')))
+          throw error;
+        if (insert || attempt >= this.#options.maxConflictRetries) throw error;
+        emit(this.#options.hooks, 'conflict', { key, attempt: attempt + 1 });
+        // Jitter spreads writers from other processes apart; in-process writers are already batched.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+        const fresh = await this.call('get', () => this.#options.store.get(key));
+        const body = fresh && (await this.open(key, fresh));
+        if (!fresh || !body) return null;
+        rebase(s, { body, ownerId: fresh.ownerId ?? null });
+        s.version = fresh.version;
+      }
+    }
+  }
+
+  /**
+   * One write for the changes of every request in `batch` (see WriteBatcher). Their change logs
+   * are replayed, in arrival order, onto the newest record known: what this process wrote last
+   * when no request saw anything newer, otherwise what the store holds now.
+   */
+  async writeBatch(
+    key: string,
+    batch: SessionState[],
+    now: number,
+    latest: StoredRecord | null,
+  ): Promise<StoredRecord | null> {
+    const newest = Math.max(...batch.map((s) => s.version));
+    let merged = batch[0] as SessionState;
+    if (batch.length > 1 || (latest !== null && latest.version > newest)) {
+      merged = { ...merged, changes: batch.flatMap((s) => s.changes) };
+      const base =
+        latest !== null && latest.version >= newest
+          ? latest
+          : await this.call('get', () => this.#options.store.get(key));
+      const body = base && (await this.open(key, base));
+      if (!base || !body) return null;
+      rebase(merged, { body, ownerId: base.ownerId ?? null });
+      merged.version = base.version;
+    }
+    const written = await this.write(merged, key, now, false);
+    for (const s of batch) {
+      s.version = merged.version;
+      s.expiresAt = merged.expiresAt;
+    }
+    return written;
+  }
+
+  /**
+   * The body of a record; null when it does not decode (reported through the payloadError hook),
+   * has passed its absolute timeout (it is then destroyed) or has expired.
+   */
+  async open(key: string, record: StoredRecord): Promise<SessionBody | null> {
+    const now = this.#options.clock();
+    let body: unknown;
+    try {
+      body = await this.#envelope.open(record.payload, key);
+      if (!isSessionBody(body)) throw new SessionPayloadError('The stored session has an unexpected shape.');
+    } catch (error) {
+      const payloadError = isSessionError(error)
+        ? error
+        : new SessionPayloadError('The stored session could not be decoded.', { cause: error });
+      emit(this.#options.hooks, 'payloadError', { key, error: payloadError });
+      return null;
+    }
+    if (body.c + this.#options.absoluteTimeout <= now) {
+      emit(this.#options.hooks, 'expired', { key, ownerId: record.ownerId ?? null, reason: 'absolute' });
+      // Best effort: the record is dead either way, and its own expiry removes it if this fails.
+      await this.call('destroy', () => this.#options.store.destroy(key)).catch(() => undefined);
+      return null;
+    }
+    return record.expiresAt <= now ? null : body;
+  }
+
+  async #seal(body: SessionBody, key: string): Promise<Uint8Array> {
+    try {
+      return await this.#envelope.seal(body, key);
+    } catch (error) {
+      if (isSessionError(error)) throw error;
+      throw new SessionPayloadError(`The session data cannot be serialized: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  expiryFor(now: number, createdAt: number): number {
+    return Math.min(now + this.#options.idleTimeout, createdAt + this.#options.absoluteTimeout);
+  }
+
+  call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return callStore(operation, this.#options.storeTimeout, this.#options.hooks, run);
+  }
+}

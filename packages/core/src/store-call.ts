@@ -1,0 +1,38 @@
+import { isSessionError, type SessionError, SessionStoreError, SessionStoreTimeoutError } from './errors';
+import { emit, type SessionHooks } from './hooks';
+
+/**
+ * Runs one store call under a deadline. A store that hangs (a dead TCP peer, a driver queueing
+ * commands while offline) must not hang the request: past `timeoutMs` the call rejects with
+ * SessionStoreTimeoutError. Errors that are not SessionErrors are wrapped in SessionStoreError so
+ * callers see one family. Conflicts pass through untouched: they are control flow, not failures.
+ */
+export async function callStore<T>(
+  operation: string,
+  timeoutMs: number,
+  hooks: SessionHooks,
+  run: () => Promise<T>,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SessionStoreTimeoutError(operation, timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(run), deadline]);
+  } catch (error) {
+    if (isSessionError(error, 'SESSION_CONFLICT')) throw error;
+    const wrapped: SessionError = isSessionError(error)
+      ? error
+      : new SessionStoreError(`Session store ${operation} failed: ${describe(error)}`, { cause: error });
+    if (isSessionError(wrapped, 'SESSION_STORE_ERROR') || isSessionError(wrapped, 'SESSION_STORE_TIMEOUT')) {
+      emit(hooks, 'storeError', { operation, error: wrapped });
+    }
+    throw wrapped;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,112 @@
+/**
+ * The contract between core and every backend. A store persists an opaque payload plus the few
+ * fields it must index; it never mints IDs, never serializes user data and never computes expiry.
+ * Every method returns a promise and rejects with a SessionError subclass: `SessionStoreError`
+ * (with the driver's error as `cause`) for backend failures, `SessionConflictError` for a
+ * compare-and-set mismatch.
+ */
+
+/** What a store persists for one session. */
+export interface StoredRecord {
+  /** The sealed envelope produced by core (header, codec, compression, encryption). Opaque bytes. */
+  payload: Uint8Array;
+  /** Incremented by core on every write; the compare-and-set token. Starts at 1. */
+  version: number;
+  /** Absolute expiry in epoch milliseconds, decided by core. */
+  expiresAt: number;
+  /** The user the session belongs to, for listing and revoking all of a user's sessions. */
+  ownerId?: string | null;
+}
+
+/** Options of {@link SessionStore.set}. */
+export interface SetOptions {
+  /**
+   * Absent: insert. The write fails with `SessionConflictError` when a live (unexpired) record
+   * already exists under the key; an expired one is replaced.
+   * Present: compare-and-set. The write succeeds only when the live record's version equals this
+   * value, and fails with `SessionConflictError` otherwise (including when the record is gone).
+   */
+  expectedVersion?: number;
+}
+
+/** One entry of {@link SessionStore.listByOwner}. */
+export interface OwnedSession {
+  /** The storage key (a hash of the session ID by default, never the ID itself). */
+  key: string;
+  expiresAt: number;
+}
+
+/**
+ * Optional operations a store declares instead of having them probed at run time. Each `true`
+ * promises that the method of the same name exists.
+ */
+export interface StoreCapabilities {
+  readonly destroyByOwner: boolean;
+  readonly listByOwner: boolean;
+  readonly count: boolean;
+  readonly clear: boolean;
+  /** Removes expired records; for backends without native expiry. */
+  readonly prune: boolean;
+  /** The backend expires records by itself (Redis TTL, Mongo TTL index). */
+  readonly nativeExpiry: boolean;
+}
+
+/** The interface every sessionkit store implements. Keys are opaque strings chosen by core. */
+export interface SessionStore {
+  readonly capabilities: StoreCapabilities;
+
+  /** The live record, or null when missing or expired (filtered on read, even with native TTL). */
+  get(key: string): Promise<StoredRecord | null>;
+
+  /** Inserts or compare-and-sets; see {@link SetOptions}. The record's version is stored as given. */
+  set(key: string, record: StoredRecord, options?: SetOptions): Promise<void>;
+
+  /**
+   * Moves the expiry of a live record without rewriting its payload or changing its version.
+   * Resolves false when there is no live record.
+   */
+  touch(key: string, expiresAt: number): Promise<boolean>;
+
+  /** Deletes the record; resolves whether something was deleted. Idempotent. */
+  destroy(key: string): Promise<boolean>;
+
+  /** Deletes every record of the owner; resolves how many were deleted. */
+  destroyByOwner?(ownerId: string): Promise<number>;
+
+  /** Lists the live records of the owner. */
+  listByOwner?(ownerId: string): Promise<OwnedSession[]>;
+
+  /** Counts live records (within this store's prefix / table / namespace). */
+  count?(): Promise<number>;
+
+  /** Deletes every record within this store's prefix / table / namespace. */
+  clear?(): Promise<void>;
+
+  /** Deletes expired records now; resolves how many. */
+  prune?(): Promise<number>;
+
+  /** Stops timers and releases what the store itself opened. Never closes a client the app owns. */
+  close?(): Promise<void>;
+}
+
+/** Capabilities with everything off, to spread and override in a store. */
+export const NO_CAPABILITIES: StoreCapabilities = Object.freeze({
+  destroyByOwner: false,
+  listByOwner: false,
+  count: false,
+  clear: false,
+  prune: false,
+  nativeExpiry: false,
+});
+
+/** The optional operations of {@link SessionStore}. */
+export type OptionalStoreOperation = 'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune' | 'close';
+
+/**
+ * A store type whose listed optional operations are guaranteed, so callers holding a concrete
+ * store need no `!`.
+ *
+ * @example
+ * export interface MyStore extends StoreWith<'count' | 'clear' | 'close'> {}
+ */
+export type StoreWith<K extends OptionalStoreOperation> = SessionStore & Required<Pick<SessionStore, K>>;

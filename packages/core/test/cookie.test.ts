@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { describe, expect, test, vi } from 'vitest';
+import { readCookieValues, resolveCookieOptions, serializeCookie } from '../src/cookie';
+import { generateSessionId, isWellFormedSessionId } from '../src/ids';
+import { createCookieSigner } from '../src/signer';
+import { OTHER_SECRET, SECRET } from './helpers';
+
+describe('cookie attributes', () => {
+  test('defaults: HttpOnly, SameSite=Lax, Path=/, host-only, Secure outside development', () => {
+    const options = resolveCookieOptions({ secure: true });
+    const header = serializeCookie(options, 'v', 10_000, 0);
+    expect(header).toBe(
+      'sid=v; Path=/; Expires=Thu, 01 Jan 1970 00:00:10 GMT; Max-Age=10; HttpOnly; Secure; SameSite=Lax',
+    );
+  });
+
+  test('secure defaults to true unless NODE_ENV is development or test', () => {
+    try {
+      vi.stubEnv('NODE_ENV', 'production');
+      expect(resolveCookieOptions().secure).toBe(true);
+      vi.stubEnv('NODE_ENV', 'development');
+      expect(resolveCookieOptions().secure).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  test('browser-session cookie and every optional attribute', () => {
+    const options = resolveCookieOptions({
+      name: '__Secure-s',
+      domain: 'example.test',
+      secure: true,
+      sameSite: 'none',
+      partitioned: true,
+      persistent: false,
+    });
+    expect(serializeCookie(options, 'a b', null, 0)).toBe(
+      '__Secure-s=a%20b; Path=/; Domain=example.test; HttpOnly; Secure; SameSite=None; Partitioned',
+    );
+  });
+
+  test('__Host- cookies refuse a domain', () => {
+    expect(() => resolveCookieOptions({ name: '__Host-s', secure: true, domain: 'x.test' })).toThrow(
+      /__Host-/,
+    );
+  });
+});
+
+describe('reading the Cookie header', () => {
+  test('all values of the name, quoted or not, in order', () => {
+    expect(readCookieValues('a=1; sid=x; b=2; sid="y"', 'sid')).toEqual(['x', 'y']);
+    expect(readCookieValues('sidx=1; xsid=2', 'sid')).toEqual([]);
+    expect(readCookieValues(undefined, 'sid')).toEqual([]);
+  });
+
+  test('never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (header) => {
+        expect(Array.isArray(readCookieValues(header, 'sid'))).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+describe('signing', () => {
+  test('round trip; rotation; tampering', async () => {
+    const signer = createCookieSigner([SECRET]);
+    const id = generateSessionId();
+    const signed = await signer.sign(id);
+    expect(await signer.signerIndex(signed)).toBe(0);
+    expect(await createCookieSigner([OTHER_SECRET, SECRET]).signerIndex(signed)).toBe(1);
+    expect(await createCookieSigner([OTHER_SECRET]).signerIndex(signed)).toBe(-1);
+    expect(await signer.signerIndex(`${id}x.${signed.split('.')[1]}`)).toBe(-1);
+  });
+
+  test('arbitrary strings never verify and never throw', async () => {
+    const signer = createCookieSigner([SECRET]);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), async (value) => {
+        expect(await signer.signerIndex(value)).toBe(-1);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('IDs: 192 random bits, base64url, unique', () => {
+    const ids = new Set(Array.from({ length: 10_000 }, generateSessionId));
+    expect(ids.size).toBe(10_000);
+    for (const id of ids) {
+      expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(isWellFormedSessionId(id)).toBe(true);
+    }
+    for (const bad of ['../etc/passwd', 'a*', "x' OR 1=1", 'short', `${'a'.repeat(40)}\u0000`]) {
+      expect(isWellFormedSessionId(bad)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,1 @@
+export { createSessionMiddleware, type ManagerOrOptions, sessionOf } from './middleware';

@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  createSessionManager,
+  type Session,
+  SessionConfigError,
+  type SessionData,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '@sessionkit/core';
+import type { RequestHandler } from 'express';
+import { holdHead } from './hold-head';
+
+/** A ready session manager, or the options to create one with (see core's SessionManagerOptions). */
+export type ManagerOrOptions<Data extends SessionData = SessionData> =
+  | SessionManager<Data>
+  | SessionManagerOptions;
+
+function isManager<Data extends SessionData>(value: ManagerOrOptions<Data>): value is SessionManager<Data> {
+  // Duck-typed rather than instanceof: the app and this package may hold two copies of core.
+  const candidate = value as Partial<SessionManager<Data>>;
+  return typeof candidate.load === 'function' && typeof candidate.commit === 'function';
+}
+
+/**
+ * Express middleware (Express 4 and 5) that loads the session into `req.session` and commits it
+ * before the response head is sent, so a client following a redirect always sees what the handler
+ * stored. A store failure goes to `next(err)` under the default 'fail-closed' policy: on load the
+ * handler never runs; on commit the handler's response is dropped and your error handler answers
+ * instead.
+ *
+ * The session is committed by the handler's first `writeHead`, `write`, `flushHeaders` or `end`;
+ * changing it after that throws a SessionStateError (stream only after your last change).
+ *
+ * @example
+ * import express from 'express';
+ * import { createMemoryStore } from '@sessionkit/core';
+ * import { createSessionMiddleware, sessionOf } from '@sessionkit/express';
+ *
+ * type Data = { userId: string };
+ * const app = express();
+ * app.use(createSessionMiddleware<Data>({ store: createMemoryStore(), secrets: [process.env.SESSION_SECRET!] }));
+ * app.post('/login', (req, res) => {
+ *   const session = sessionOf<Data>(req);
+ *   session.regenerate();
+ *   session.set('userId', 'u1');
+ *   res.redirect('/');
+ * });
+ */
+export function createSessionMiddleware<Data extends SessionData = SessionData>(
+  managerOrOptions: ManagerOrOptions<Data>,
+): RequestHandler {
+  const manager = isManager(managerOrOptions)
+    ? managerOrOptions
+    : createSessionManager<Data>(managerOrOptions);
+  return (req, res, next) => {
+    manager.load(req.headers.cookie).then((session) => {
+      // Not typed through Express.Request: @types/express-session owns that property's type.
+      (req as { session?: unknown }).session = session;
+      const commit = async () => {
+        const setCookie = await manager.commit(session);
+        if (setCookie) res.appendHeader('set-cookie', setCookie);
+      };
+      holdHead(res, commit, next);
+      next();
+    }, next);
+  };
+}
+
+/**
+ * The request's session, typed. Works whether or not `@types/express-session` is installed (it
+ * claims the type of `req.session` globally); to type `req.session` itself instead, see the README.
+ * Throws a SessionConfigError when the middleware did not run for this request.
+ *
+ * @example
+ * app.get('/', (req, res) => res.send(`views: ${sessionOf<{ views: number }>(req).update('views', (n = 0) => n + 1)}`));
+ */
+export function sessionOf<Data extends SessionData = SessionData>(req: IncomingMessage): Session<Data> {
+  const session = (req as { session?: Partial<Session<Data>> }).session;
+  // getFlash tells a sessionkit session from an express-session one, which has no such method.
+  if (typeof session?.getFlash !== 'function') {
+    throw new SessionConfigError(
+      'This request has no sessionkit session: mount createSessionMiddleware(...) before this route.',
+    );
+  }
+  return session as Session<Data>;
+}

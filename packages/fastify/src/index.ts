@@ -1,0 +1,1 @@
+export { type FastifySessionData, type FastifySessionOptions, sessionPlugin } from './plugin';

@@ -1,0 +1,83 @@
+import {
+  createSessionManager,
+  type Session,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '@sessionkit/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+
+/**
+ * The shape of your session data, for `request.session`. Declare it once in your app:
+ *
+ * @example
+ * declare module '@sessionkit/fastify' {
+ *   interface FastifySessionData {
+ *     userId: string;
+ *     cart: string[];
+ *   }
+ * }
+ */
+export interface FastifySessionData {
+  [key: string]: unknown;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's session, loaded by @sessionkit/fastify in the onRequest hook. */
+    session: Session<FastifySessionData>;
+  }
+}
+
+/** Options of {@link sessionPlugin}: a ready manager, or the options to create one with. */
+export type FastifySessionOptions = SessionManagerOptions | { manager: SessionManager<FastifySessionData> };
+
+/**
+ * The Fastify 5 plugin: loads the session into `request.session` in an onRequest hook and
+ * commits it in an onSend hook, which Fastify runs before it writes the response head (streamed
+ * bodies included), so a client following a redirect always sees what the handler stored.
+ *
+ * A store failure under the default 'fail-closed' policy becomes the reply's error: your error
+ * handler (setErrorHandler) or Fastify's default 500 answers, without the handler's payload.
+ * Responses sent with `reply.hijack()` skip the hooks, so their session is not committed.
+ *
+ * The plugin is not encapsulated (like one wrapped in fastify-plugin): register it once at the
+ * root and every route sees `request.session`.
+ *
+ * @example
+ * import Fastify from 'fastify';
+ * import { createMemoryStore } from '@sessionkit/core';
+ * import { sessionPlugin } from '@sessionkit/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(sessionPlugin, { store: createMemoryStore(), secrets: [process.env.SESSION_SECRET!] });
+ * app.post('/login', async (request, reply) => {
+ *   request.session.regenerate();
+ *   request.session.set('userId', 'u1');
+ *   return reply.redirect('/');
+ * });
+ */
+export const sessionPlugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, options) => {
+  const manager = 'manager' in options ? options.manager : createSessionManager<FastifySessionData>(options);
+  // Requests whose session was committed: onSend runs again when an error reply replaces the payload.
+  const committed = new WeakSet<FastifyRequest>();
+  fastify.decorateRequest('session');
+  fastify.addHook('onRequest', async (request) => {
+    request.session = await manager.load(request.headers.cookie);
+  });
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    // No session: its load failed, and this is the error reply for that.
+    if (!request.session || committed.has(request)) return payload;
+    committed.add(request);
+    const setCookie = await manager.commit(request.session);
+    // Fastify appends to an existing set-cookie header rather than replacing it.
+    if (setCookie) reply.header('set-cookie', setCookie);
+    return payload;
+  });
+};
+
+// Not encapsulated: the hooks and the decorator apply to the whole app (what fastify-plugin does).
+Object.assign(sessionPlugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: '@sessionkit/fastify',
+  [Symbol.for('plugin-meta')]: { name: '@sessionkit/fastify', fastify: '5.x' },
+});

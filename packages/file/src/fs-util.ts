@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { isSessionError, SessionStoreError } from '@sessionkit/core';
+import {
+  type Decoded,
+  type DecodedHeader,
+  type DecodedRecord,
+  decodeHeader,
+  decodeRecord,
+  HEADER_SIZE,
+} from './format';
+
+export { yieldToIo };
+
+/** The `code` of a Node.js system error, if any. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Turns anything thrown into a SessionError: SessionErrors pass, the rest is wrapped as the cause. */
+export function toStoreError(operation: string, error: unknown): Error {
+  if (isSessionError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new SessionStoreError(`File store ${operation} failed: ${detail}`, { cause: error });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** Creates a folder and its parents; a folder that already exists is fine. */
+export async function makeDir(path: string, mode: number): Promise<void> {
+  await mkdir(path, { recursive: true, mode });
+}
+
+/** Deletes a file; resolves whether it existed. */
+export async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Best-effort delete for index hygiene; a leftover is harmless because readers verify it. */
+export async function removeQuietly(path: string): Promise<void> {
+  await unlink(path).catch(() => undefined);
+}
+
+/** Codes a rename may transiently fail with on Windows while another process has the target open. */
+const RENAME_RETRY = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+/**
+ * Writes `bytes` to `target` atomically: a temp file with a random name in the same folder (so
+ * the rename never crosses file systems), then rename over the target. rename(2) replaces the
+ * directory entry in one step, so a reader opens either the old file or the new one, never a
+ * partial write, and a crash mid-write leaves only a `.tmp` file that prune removes later.
+ */
+export async function writeAtomic(
+  target: string,
+  bytes: Uint8Array,
+  options: { fileMode: number; dirMode: number; fsync: boolean },
+): Promise<void> {
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(temp, 'wx', options.fileMode);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    await makeDir(dirname(target), options.dirMode);
+    handle = await open(temp, 'wx', options.fileMode);
+  }
+  try {
+    try {
+      // open() applies the umask; group/other bits the user asked for would be silently dropped.
+      if ((options.fileMode & 0o077) !== 0) await handle.chmod(options.fileMode);
+      await handle.writeFile(bytes);
+      if (options.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rename(temp, target);
+        break;
+      } catch (error) {
+        if (attempt >= 4 || !RENAME_RETRY.has(errorCode(error) ?? '')) throw error;
+        await sleep(5 * 2 ** attempt);
+      }
+    }
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+  if (options.fsync) await syncDir(dirname(target));
+}
+
+/** Makes a rename durable. Some platforms cannot open or sync a folder; nothing more to do there. */
+async function syncDir(path: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP'].includes(errorCode(error) ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** What reading a record file found. */
+export type ReadResult =
+  | { state: 'missing' }
+  | { state: 'corrupt'; reason: string }
+  | { state: 'ok'; record: DecodedRecord };
+
+/**
+ * On NFS, a file that another client replaced (renamed over) between our open and our read
+ * fails with ESTALE. The replacement is complete, so reading the path again is the right answer.
+ */
+async function retryStale<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (errorCode(error) !== 'ESTALE' || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */
+export async function readRecordFile(path: string): Promise<ReadResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await retryStale(() => readFile(path));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { state: 'missing' };
+    throw error;
+  }
+  const decoded = decodeRecord(bytes);
+  return decoded.ok ? { state: 'ok', record: decoded.value } : { state: 'corrupt', reason: decoded.reason };
+}
+
+/** The header of a record file plus its key, which the file name must be the hash of. */
+export type RecordHead = DecodedHeader & { key: string };
+
+/**
+ * Reads and validates only the header and the key of a record (count and prune need neither the
+ * owner nor the payload). One 4 KiB read covers both for any key core produces.
+ */
+export async function readHeadFile(path: string): Promise<Decoded<RecordHead> | null> {
+  return retryStale(async () => {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      let head = Buffer.alloc(Math.min(size, 4096));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const header = decodeHeader(head.subarray(0, bytesRead), size);
+      if (!header.ok) return header;
+      const keyEnd = HEADER_SIZE + header.value.keyLength;
+      if (keyEnd > bytesRead) {
+        head = Buffer.alloc(keyEnd);
+        await handle.read(head, 0, keyEnd, 0);
+      }
+      return { ok: true, value: { ...header.value, key: head.toString('utf16le', HEADER_SIZE, keyEnd) } };
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/**
+ * Walks a tree depth-first and yields each folder with the names of its regular files. Symbolic
+ * links are never followed, so a link planted in a shared directory cannot lead a prune or a
+ * clear outside the root. (readdir resolves DT_UNKNOWN entries, common on NFS, with lstat.)
+ */
+export async function* walkFolders(root: string): AsyncGenerator<{ dir: string; files: string[] }> {
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop() as string;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      // Removed while walking (a concurrent clear) or never created: nothing to visit.
+      if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') continue;
+      throw error;
+    }
+    const files: string[] = [];
+    for (const entry of entries) {
+      if (entry.isDirectory()) pending.push(join(dir, entry.name));
+      else if (entry.isFile()) files.push(entry.name);
+    }
+    yield { dir, files };
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,3 @@
+export { createFileStore, type FileStore } from './file-store';
+export { openStoreFromConfig } from './from-config';
+export type { FileStoreOptions } from './options';

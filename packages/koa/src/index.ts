@@ -1,0 +1,1 @@
+export { createSessionMiddleware, type ManagerOrOptions, type SessionContext } from './middleware';

@@ -1,0 +1,184 @@
+import {
+  isSessionError,
+  NO_CAPABILITIES,
+  type OwnedSession,
+  SessionConflictError,
+  type SessionStore,
+  SessionStoreError,
+  type StoreCapabilities,
+} from '@sessionkit/core';
+import type { MongoCollectionLike, MongoDbLike } from './collection';
+import { type MongoStoreOptions, resolveCollection } from './options';
+import { toOwnedSession, toStoredRecord } from './records';
+import {
+  clearFilter,
+  compareAndSetStatement,
+  countFilter,
+  destroyFilter,
+  getStatement,
+  insertStatement,
+  listByOwnerStatement,
+  ownerFilter,
+  pruneFilter,
+  SESSION_INDEXES,
+  touchStatement,
+} from './statements';
+
+/** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
+export interface MongoStore extends SessionStore {
+  destroyByOwner(ownerId: string): Promise<number>;
+  listByOwner(ownerId: string): Promise<OwnedSession[]>;
+  count(): Promise<number>;
+  clear(): Promise<void>;
+  prune(): Promise<number>;
+  /**
+   * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt`, a sparse index
+   * on `ownerId`). Opt-in, because creating indexes needs the `createIndex` privilege many app
+   * users do not have; idempotent, so it is safe to call on every start. Rejects with a
+   * SessionStoreError when an index on the same field exists with other options.
+   */
+  ensureIndexes(): Promise<void>;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  ...NO_CAPABILITIES,
+  destroyByOwner: true,
+  listByOwner: true,
+  count: true,
+  clear: true,
+  prune: true,
+  // Through the TTL index of ensureIndexes(); reads never rely on it.
+  nativeExpiry: true,
+});
+
+/** E11000: an insert (here, an upsert) hit an existing `_id`. */
+const DUPLICATE_KEY = 11000;
+/** An index with the same key exists with other options (85) or another spec under the name (86). */
+const INDEX_CONFLICTS = new Set([85, 86]);
+
+function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs one driver call; a driver or server failure becomes a SessionStoreError with the original
+ * as `cause`, while the store's own SessionErrors (conflicts, rejected keys) pass through.
+ */
+async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (isSessionError(error)) throw error;
+    throw new SessionStoreError(`MongoDB store: ${operation} failed: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Creates a session store on a MongoDB collection. The store uses the client the app owns and
+ * never connects, closes or configures it: connection options, read and write concerns stay the
+ * app's. One document per session; see the README for its shape and the indexes.
+ *
+ * @param collectionOrDb A driver `Collection`, or a `Db` (then `collectionName` picks the collection).
+ * @throws SessionConfigError when given something that is not a Collection or Db, or invalid options.
+ *
+ * @example
+ * import { MongoClient } from 'mongodb';
+ * import { createMongoStore } from '@sessionkit/mongodb';
+ *
+ * const client = new MongoClient(process.env.MONGODB_URL!);
+ * const store = createMongoStore(client.db('app'), { collectionName: 'sessions' });
+ * await store.ensureIndexes(); // once per deploy or start; idempotent
+ */
+export function createMongoStore(
+  collectionOrDb: MongoCollectionLike | MongoDbLike,
+  options?: MongoStoreOptions,
+): MongoStore {
+  const collection = resolveCollection(collectionOrDb, options);
+
+  return {
+    capabilities: CAPABILITIES,
+
+    get: (key) =>
+      run('get', async () => {
+        const { filter, options: findOptions } = getStatement(key, Date.now());
+        const doc = await collection.findOne(filter, findOptions);
+        return doc === null ? null : toStoredRecord(doc);
+      }),
+
+    set: (key, record, setOptions) =>
+      run('set', async () => {
+        const now = Date.now();
+        const expectedVersion = setOptions?.expectedVersion;
+        if (expectedVersion === undefined) {
+          const insert = insertStatement(key, record, now);
+          try {
+            await collection.replaceOne(insert.filter, insert.replacement, insert.options);
+          } catch (error) {
+            // The upsert collided with a live document: another request owns this key.
+            if (codeOf(error) === DUPLICATE_KEY) {
+              throw new SessionConflictError('A live session already exists under this key', {
+                cause: error,
+              });
+            }
+            throw error;
+          }
+          return;
+        }
+        const { filter, update } = compareAndSetStatement(key, record, expectedVersion, now);
+        const result = await collection.updateOne(filter, update);
+        // Nothing matched: another version, an expired record, or no record at all.
+        if (result.matchedCount === 0) throw new SessionConflictError();
+      }),
+
+    touch: (key, expiresAt) =>
+      run('touch', async () => {
+        const { filter, update } = touchStatement(key, expiresAt, Date.now());
+        // matchedCount, not modifiedCount: touching to the same expiry still found a live record.
+        return (await collection.updateOne(filter, update)).matchedCount > 0;
+      }),
+
+    destroy: (key) =>
+      run('destroy', async () => (await collection.deleteOne(destroyFilter(key))).deletedCount > 0),
+
+    destroyByOwner: (ownerId) =>
+      run('destroyByOwner', async () => (await collection.deleteMany(ownerFilter(ownerId))).deletedCount),
+
+    listByOwner: (ownerId) =>
+      run('listByOwner', async () => {
+        const { filter, options: findOptions } = listByOwnerStatement(ownerId, Date.now());
+        return (await collection.find(filter, findOptions).toArray()).map(toOwnedSession);
+      }),
+
+    count: () => run('count', () => collection.countDocuments(countFilter(Date.now()))),
+
+    clear: () =>
+      run('clear', async () => {
+        await collection.deleteMany(clearFilter());
+      }),
+
+    prune: () =>
+      run('prune', async () => (await collection.deleteMany(pruneFilter(Date.now()))).deletedCount),
+
+    ensureIndexes: async () => {
+      try {
+        await collection.createIndexes(SESSION_INDEXES.map((spec) => ({ ...spec, key: { ...spec.key } })));
+      } catch (error) {
+        if (INDEX_CONFLICTS.has(codeOf(error) as number)) {
+          throw new SessionStoreError(
+            'MongoDB store: ensureIndexes() found an index on expiresAt or ownerId with other options ' +
+              `(${messageOf(error)}). Drop that index (db.collection.dropIndex(name)) and call ` +
+              'ensureIndexes() again, or create the indexes of SESSION_INDEXES yourself.',
+            { cause: error },
+          );
+        }
+        throw new SessionStoreError(`MongoDB store: ensureIndexes failed: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}

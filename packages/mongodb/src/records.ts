@@ -1,0 +1,117 @@
+/**
+ * Checks of what goes into a statement and decoding of what comes back. Every value that ends up
+ * in a filter is checked here first: the key usually comes from a cookie, and a non-string
+ * (`{ $gt: '' }`) in a filter would turn an equality into a query operator.
+ */
+import { type OwnedSession, SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import type { MongoDocument } from './collection';
+
+// BSON strings are UTF-8: the driver turns a lone surrogate into U+FFFD, so two different keys
+// (or owner ids) would silently share one document. Core never produces them; reject them.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The range of a JavaScript (and BSON) Date: ±100,000,000 days around the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
+function invalid(message: string): never {
+  throw new SessionStoreError(`MongoDB store: ${message}`);
+}
+
+function checkText(value: unknown, what: string): string {
+  if (typeof value !== 'string') invalid(`${what} must be a string (got ${typeof value}).`);
+  if (LONE_SURROGATE.test(value)) {
+    invalid(`${what} is not well-formed Unicode (a lone surrogate), so MongoDB cannot store it exactly.`);
+  }
+  return value;
+}
+
+/** A storage key, safe to use as `_id` in a filter. */
+export function checkKey(key: unknown): string {
+  return checkText(key, 'the session key');
+}
+
+/** An owner id, safe to use in a filter. */
+export function checkOwnerId(ownerId: unknown): string {
+  return checkText(ownerId, 'ownerId');
+}
+
+/** A version or expected version: a non-negative safe integer, never an operator object. */
+export function checkVersion(version: unknown, what: string): number {
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
+    invalid(`${what} must be a non-negative integer (got ${String(version)}).`);
+  }
+  return version;
+}
+
+/**
+ * Epoch ms as a BSON Date. A NaN would serialize as the epoch (an expired session, silently), so
+ * it is rejected; ±Infinity, which no Date can hold, is clamped to the end of the Date range.
+ */
+export function toDate(ms: unknown, what = 'expiresAt'): Date {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) {
+    invalid(`${what} must be epoch milliseconds (got ${String(ms)}).`);
+  }
+  return new Date(Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms)));
+}
+
+/** The record fields every write stores, checked. */
+export interface CheckedRecord {
+  payload: Uint8Array;
+  version: number;
+  expiresAt: Date;
+  ownerId: string | null;
+}
+
+/** Checks a record passed to `set` and converts its expiry to a Date. */
+export function checkRecord(record: StoredRecord): CheckedRecord {
+  if (typeof record !== 'object' || record === null) invalid('set() needs a record object.');
+  if (!(record.payload instanceof Uint8Array)) invalid('the payload must be a Uint8Array.');
+  const ownerId = record.ownerId ?? null;
+  return {
+    payload: record.payload,
+    version: checkVersion(record.version, 'the version'),
+    expiresAt: toDate(record.expiresAt),
+    ownerId: ownerId === null ? null : checkOwnerId(ownerId),
+  };
+}
+
+/**
+ * The bytes of a payload as the driver returns it: a BSON `Binary` by default (its `buffer`
+ * holds `position` bytes), or a Buffer when the app set `promoteBuffers`. Copied into a plain
+ * Uint8Array, so no Buffer pool or driver object leaks to core.
+ */
+function payloadBytes(value: unknown): Uint8Array | null {
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  if (typeof value === 'object' && value !== null) {
+    const { buffer, position } = value as { buffer?: unknown; position?: unknown };
+    if (buffer instanceof Uint8Array && typeof position === 'number') {
+      return new Uint8Array(buffer.subarray(0, position));
+    }
+  }
+  return null;
+}
+
+function malformed(doc: MongoDocument, field: string): never {
+  throw new SessionStoreError(
+    `MongoDB store: the document ${JSON.stringify(String(doc._id))} has no valid \`${field}\`; ` +
+      'the sessions collection should hold only documents written by sessionkit.',
+  );
+}
+
+/** Decodes a session document read from the collection. */
+export function toStoredRecord(doc: MongoDocument): StoredRecord {
+  const payload = payloadBytes(doc.payload);
+  if (payload === null) malformed(doc, 'payload');
+  if (typeof doc.version !== 'number') malformed(doc, 'version');
+  if (!(doc.expiresAt instanceof Date)) malformed(doc, 'expiresAt');
+  const ownerId = doc.ownerId ?? null;
+  if (ownerId !== null && typeof ownerId !== 'string') malformed(doc, 'ownerId');
+  return { payload, version: doc.version, expiresAt: doc.expiresAt.getTime(), ownerId };
+}
+
+/** Decodes one entry of a `listByOwner` query (projected to `_id` and `expiresAt`). */
+export function toOwnedSession(doc: MongoDocument): OwnedSession {
+  if (typeof doc._id !== 'string') malformed(doc, '_id');
+  if (!(doc.expiresAt instanceof Date)) malformed(doc, 'expiresAt');
+  return { key: doc._id, expiresAt: doc.expiresAt.getTime() };
+}

@@ -1,0 +1,151 @@
+/**
+ * Every filter and update the store sends, built by pure functions so their exact shape has unit
+ * tests without a server. Each write is a single-document operation, which MongoDB applies
+ * atomically: the filter is evaluated and the change applied as one step, so a condition in the
+ * filter (a version, an expiry) cannot be invalidated by a concurrent writer in between.
+ *
+ * The time `now` is the app's clock, passed in: expiry is decided by core on the same clock, and
+ * the TTL monitor (server clock) only removes documents long after they stopped being served.
+ */
+import type { StoredRecord } from '@sessionkit/core';
+import type { MongoDocument, MongoIndexSpec } from './collection';
+import { checkKey, checkOwnerId, checkRecord, checkVersion, toDate } from './records';
+
+/**
+ * The indexes `ensureIndexes()` creates, for apps that manage indexes in their own migrations.
+ * `_id` (the storage key) is unique by nature and needs nothing.
+ *
+ * - `expiresAt_1`: a TTL index with `expireAfterSeconds: 0`, so MongoDB deletes a document once
+ *   its `expiresAt` has passed (the TTL monitor runs about once a minute; reads filter expired
+ *   documents themselves). It also serves `count()` and `prune()`.
+ * - `ownerId_1`: sparse, so sessions without an owner (the field is left out) take no space in
+ *   it; serves `listByOwner()` and `destroyByOwner()`.
+ */
+export const SESSION_INDEXES: readonly Readonly<MongoIndexSpec>[] = Object.freeze([
+  Object.freeze({ key: Object.freeze({ expiresAt: 1 as const }), expireAfterSeconds: 0 }),
+  Object.freeze({ key: Object.freeze({ ownerId: 1 as const }), sparse: true }),
+]);
+
+/** A filter and an update document for `updateOne`. */
+export interface UpdateStatement {
+  filter: MongoDocument;
+  update: MongoDocument;
+}
+
+/** A filter, a replacement document and options for `replaceOne`. */
+export interface ReplaceStatement {
+  filter: MongoDocument;
+  replacement: MongoDocument;
+  options: { upsert: true };
+}
+
+/** A find filter with its options. */
+export interface FindStatement {
+  filter: MongoDocument;
+  options: MongoDocument;
+}
+
+const live = (now: number) => ({ $gt: toDate(now, 'now') });
+const expired = (now: number) => ({ $lte: toDate(now, 'now') });
+
+/** `findOne`: the live document of the key (the TTL monitor is lazy, so the filter checks expiry). */
+export function getStatement(key: string, now: number): FindStatement {
+  return {
+    filter: { _id: checkKey(key), expiresAt: live(now) },
+    options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1 } },
+  };
+}
+
+/**
+ * `replaceOne` with upsert, for an insert. The filter matches only an expired document under the
+ * key, which is replaced in place. When there is none, the upsert inserts a new document; if a
+ * live one exists, the filter did not match it, so that insert collides with it on the unique
+ * `_id` and the server answers with a duplicate-key error (E11000), which the store reports as a
+ * conflict. Concurrent inserts therefore resolve through the `_id` index: exactly one wins,
+ * whether the key was free or held an expired session.
+ *
+ * `ownerId` is left out rather than stored as null, so the sparse owner index skips the document.
+ */
+export function insertStatement(key: string, record: StoredRecord, now: number): ReplaceStatement {
+  const checked = checkRecord(record);
+  const id = checkKey(key);
+  const replacement: MongoDocument = {
+    _id: id,
+    payload: checked.payload,
+    version: checked.version,
+    expiresAt: checked.expiresAt,
+    createdAt: toDate(now, 'now'),
+  };
+  if (checked.ownerId !== null) replacement.ownerId = checked.ownerId;
+  return { filter: { _id: id, expiresAt: expired(now) }, replacement, options: { upsert: true } };
+}
+
+/**
+ * `updateOne` for a compare-and-set: it matches only when the live document still has the
+ * expected version, so of concurrent writers from one version exactly one matches and the others
+ * see `matchedCount: 0`. `createdAt` is kept; clearing the owner unsets the field.
+ */
+export function compareAndSetStatement(
+  key: string,
+  record: StoredRecord,
+  expectedVersion: number,
+  now: number,
+): UpdateStatement {
+  const checked = checkRecord(record);
+  const filter = {
+    _id: checkKey(key),
+    version: checkVersion(expectedVersion, 'expectedVersion'),
+    expiresAt: live(now),
+  };
+  const set: MongoDocument = {
+    payload: checked.payload,
+    version: checked.version,
+    expiresAt: checked.expiresAt,
+  };
+  if (checked.ownerId !== null) {
+    set.ownerId = checked.ownerId;
+    return { filter, update: { $set: set } };
+  }
+  return { filter, update: { $set: set, $unset: { ownerId: '' } } };
+}
+
+/** `updateOne` for touch: moves the expiry of a live document only, so it never resurrects one. */
+export function touchStatement(key: string, expiresAt: number, now: number): UpdateStatement {
+  return {
+    filter: { _id: checkKey(key), expiresAt: live(now) },
+    update: { $set: { expiresAt: toDate(expiresAt) } },
+  };
+}
+
+/** `deleteOne` for destroy. */
+export function destroyFilter(key: string): MongoDocument {
+  return { _id: checkKey(key) };
+}
+
+/** `deleteMany` for destroyByOwner: expired documents of the owner go too. */
+export function ownerFilter(ownerId: string): MongoDocument {
+  return { ownerId: checkOwnerId(ownerId) };
+}
+
+/** `find` for listByOwner: the live documents of the owner, projected to key and expiry. */
+export function listByOwnerStatement(ownerId: string, now: number): FindStatement {
+  return {
+    filter: { ownerId: checkOwnerId(ownerId), expiresAt: live(now) },
+    options: { projection: { _id: 1, expiresAt: 1 } },
+  };
+}
+
+/** `countDocuments` for count: live documents only. */
+export function countFilter(now: number): MongoDocument {
+  return { expiresAt: live(now) };
+}
+
+/** `deleteMany` for prune: documents whose expiry has passed. */
+export function pruneFilter(now: number): MongoDocument {
+  return { expiresAt: expired(now) };
+}
+
+/** `deleteMany` for clear: every document of the collection. */
+export function clearFilter(): MongoDocument {
+  return {};
+}

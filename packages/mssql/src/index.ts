@@ -1,0 +1,12 @@
+export type {
+  SqlColumnNames,
+  SqlFixedValue,
+  SqlIdleExpiry,
+  SqlSchemaOptions,
+  SqlStoreOptions,
+} from '@sessionkit/sql';
+export { mssqlDialect } from './dialect';
+export { openStoreFromConfig } from './from-config';
+export { createMssqlStore, type MssqlStore, type MssqlStoreOptions } from './mssql-store';
+export { type MssqlPool, type MssqlRequest, mssqlExecutor } from './pool';
+export { MSSQL_SCHEMA_SQL, schemaSql, schemaStatements } from './schema';

@@ -1,0 +1,16 @@
+import { runStoreConformance } from '@sessionkit/store-test-suite';
+import { skipReason } from '@sessionkit/testing';
+import { afterAll } from 'vitest';
+import { tomcatSetup } from '../../sql/test/kit/kit';
+import { mssqlKit } from './helpers';
+
+// The whole suite on a Tomcat JDBCStore-style table: expiry from last_access + max_inactive.
+const kit = await mssqlKit();
+const pool = kit.provisioned.available ? await kit.connect() : null;
+afterAll(() => pool?.end());
+
+runStoreConformance({
+  name: 'mssql (Tomcat table layout)',
+  skip: skipReason(kit.provisioned),
+  setup: () => tomcatSetup(kit, pool!)(),
+});

@@ -1,0 +1,12 @@
+export type {
+  SqlColumnNames,
+  SqlFixedValue,
+  SqlIdleExpiry,
+  SqlSchemaOptions,
+  SqlStoreOptions,
+} from '@sessionkit/sql';
+export { mysqlDialect } from './dialect';
+export { openStoreFromConfig } from './from-config';
+export { createMysqlStore, type MysqlStore, type MysqlStoreOptions } from './mysql-store';
+export { type MysqlCallbackPool, type MysqlPool, type MysqlPromisePool, mysqlExecutor } from './pool';
+export { MYSQL_SCHEMA_SQL, schemaSql, schemaStatements } from './schema';

@@ -1,0 +1,71 @@
+import {
+  joinStatements,
+  resolveSchemaLayout,
+  type SchemaLayout,
+  type SqlSchemaOptions,
+} from '@sessionkit/sql';
+
+/** Backtick-quotes an identifier part (already validated, so the escaping is only a second guard). */
+export function quoteIdentifier(part: string): string {
+  return `\`${part.replace(/`/g, '``')}\``;
+}
+
+const quote = quoteIdentifier;
+
+/**
+ * Keys and owner ids are utf8mb4 with the binary collation: byte-for-byte equality, so keys
+ * that differ only in case or Unicode normalisation never match (the server's default `_ci`
+ * collations would alias them). The binary collation still pads with spaces, which is why the
+ * store rejects keys ending in a space. Indexes are declared inline so the one
+ * `CREATE TABLE IF NOT EXISTS` stays idempotent (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`).
+ * 255 utf8mb4 characters take at most 1020 bytes, within InnoDB's 3072-byte key limit even for
+ * the two-column owner index.
+ */
+export function renderSchema(layout: SchemaLayout): string[] {
+  const table =
+    layout.table.schema === null
+      ? quote(layout.table.name)
+      : `${quote(layout.table.schema)}.${quote(layout.table.name)}`;
+  const text = 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+  const index = ({ name, columns }: { name: string; columns: string[] }) =>
+    `KEY ${quote(name)} (${columns.map(quote).join(', ')})`;
+  const definitions = [
+    `${quote(layout.key)} ${text} NOT NULL`,
+    ...(layout.namespace === null ? [] : [`${quote(layout.namespace)} ${text} NOT NULL DEFAULT ''`]),
+    `${quote(layout.version)} BIGINT NOT NULL`,
+    `${quote(layout.payload)} LONGBLOB NOT NULL`,
+    `${quote(layout.expiresAt)} BIGINT NOT NULL`,
+    ...(layout.createdAt === null ? [] : [`${quote(layout.createdAt)} BIGINT NOT NULL`]),
+    ...(layout.ownerId === null ? [] : [`${quote(layout.ownerId)} ${text} NULL`]),
+    `PRIMARY KEY (${quote(layout.key)})`,
+    index(layout.expiresIndex),
+    ...(layout.ownerIndex === null ? [] : [index(layout.ownerIndex)]),
+  ];
+  return [`CREATE TABLE IF NOT EXISTS ${table} (\n  ${definitions.join(',\n  ')}\n) ENGINE=InnoDB`];
+}
+
+/**
+ * The MySQL / MariaDB DDL of the session table as separate idempotent statements (one here:
+ * the indexes are part of the CREATE TABLE).
+ *
+ * @example
+ * for (const statement of schemaStatements({ tableName: 'sessions' })) await pool.query(statement);
+ */
+export function schemaStatements(options?: SqlSchemaOptions): string[] {
+  return renderSchema(resolveSchemaLayout(options, 'schemaStatements'));
+}
+
+/**
+ * The MySQL / MariaDB DDL of the session table as one script. Table and column names are
+ * validated and quoted.
+ *
+ * @example
+ * import { schemaSql } from '@sessionkit/mysql';
+ * writeFileSync('migrations/001_sessions.sql', schemaSql({ tableName: 'sessions' }));
+ */
+export function schemaSql(options?: SqlSchemaOptions): string {
+  return joinStatements(schemaStatements(options));
+}
+
+/** The DDL of the default table `sessionkit_sessions`. */
+export const MYSQL_SCHEMA_SQL: string = schemaSql();

@@ -1,0 +1,16 @@
+import { runStoreConformance } from '@sessionkit/store-test-suite';
+import { skipReason } from '@sessionkit/testing';
+import { afterAll } from 'vitest';
+import { namespacedSetup } from '../../sql/test/kit/kit';
+import { mysqlKit } from './helpers';
+
+// The whole suite again inside one namespace of a table that holds another app's rows as well.
+const kit = await mysqlKit();
+const pool = kit.provisioned.available ? await kit.connect() : null;
+afterAll(() => pool?.end());
+
+runStoreConformance({
+  name: 'mysql (namespace on a shared table)',
+  skip: skipReason(kit.provisioned),
+  setup: () => namespacedSetup(kit, pool!)(),
+});

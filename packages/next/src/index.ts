@@ -1,0 +1,2 @@
+export { createNextSessions, type NextSessions, type ReadonlySession } from './app-router';
+export type { SessionsInput } from './manager';

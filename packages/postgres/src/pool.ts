@@ -1,0 +1,18 @@
+import type { SqlExecutor } from '@sessionkit/sql';
+
+/**
+ * What the store needs from node-postgres: `query(text, values)` resolving rows and a row count.
+ * A `pg.Pool` fits (so does a `pg.Client`, though a pool lets requests run in parallel). Typed
+ * structurally so this package never loads `pg` itself.
+ */
+export interface PostgresQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/** The executor of the shared SQL layer, on the app's pool. */
+export function postgresExecutor(pool: PostgresQueryable): SqlExecutor {
+  return async ({ text, values }) => {
+    const result = await pool.query(text, values as unknown[]);
+    return { rows: result.rows as Array<Record<string, unknown>>, affected: result.rowCount ?? 0 };
+  };
+}

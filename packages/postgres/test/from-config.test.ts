@@ -1,0 +1,4 @@
+import { fromConfigTests } from '../../sql/test/kit/from-config';
+import { postgresKit } from './helpers';
+
+fromConfigTests(await postgresKit());

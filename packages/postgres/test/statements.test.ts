@@ -1,0 +1,119 @@
+import { describe, expect, test } from 'vitest';
+import { tomcatOptions } from '../../sql/test/kit/kit';
+import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW } from '../../sql/test/kit/statements';
+import { POSTGRES_SCHEMA_SQL, postgresDialect, schemaSql, schemaStatements } from '../src/index';
+
+describe('statement shapes (SQL text only, no database)', () => {
+  const statements = allStatements(postgresDialect);
+
+  test('every placeholder has a value, and no statement reads the database clock', () => {
+    for (const [name, statement] of Object.entries({
+      ...statements,
+      ...allStatements(postgresDialect, tomcatOptions('t')),
+    })) {
+      expect(placeholderCount(statement.text, '$'), name).toBe(statement.values.length);
+      expect(statement.text, name).not.toMatch(DB_CLOCK);
+    }
+  });
+
+  test('insert: one INSERT … ON CONFLICT DO UPDATE that only replaces an expired row of the namespace', () => {
+    expect(statements.insert?.text).toBe(
+      'INSERT INTO "sessionkit_sessions" AS "sk_existing" ("session_key", "app", "version", "payload", "expires_at", ' +
+        '"owner_id", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("session_key") DO UPDATE SET ' +
+        '"version" = EXCLUDED."version", "payload" = EXCLUDED."payload", "expires_at" = EXCLUDED."expires_at", ' +
+        '"owner_id" = EXCLUDED."owner_id", "created_at" = EXCLUDED."created_at" ' +
+        'WHERE "sk_existing"."expires_at" <= $8 AND "sk_existing"."app" = $9',
+    );
+    expect(statements.insert?.values).toEqual([
+      'k',
+      '',
+      2,
+      Buffer.from([1, 2]),
+      NOW + 60_000,
+      'alice',
+      NOW,
+      NOW,
+      '',
+    ]);
+  });
+
+  test('compare-and-set: an UPDATE matching only the live row at the expected version', () => {
+    expect(statements.cas?.text).toBe(
+      'UPDATE "sessionkit_sessions" SET "version" = $1, "payload" = $2, "expires_at" = $3, "owner_id" = $4 ' +
+        'WHERE "session_key" = $5 AND "app" = $6 AND "version" = $7 AND "expires_at" > $8',
+    );
+    expect(statements.cas?.values).toEqual([2, Buffer.from([1, 2]), NOW + 60_000, 'alice', 'k', '', 1, NOW]);
+  });
+
+  test('prune: a bounded batch of rows locked with SKIP LOCKED, expiry re-checked; clear waits for locks', () => {
+    expect(statements.prune?.text).toBe(
+      'DELETE FROM "sessionkit_sessions" WHERE "session_key" IN (SELECT "session_key" FROM "sessionkit_sessions" ' +
+        'WHERE "app" = $1 AND "expires_at" <= $2 LIMIT 4 FOR UPDATE SKIP LOCKED) AND "app" = $1 AND "expires_at" <= $2',
+    );
+    expect(statements.clear?.text).toContain('LIMIT 4 FOR UPDATE)');
+    expect(statements.clear?.text).not.toContain('expires_at');
+  });
+
+  test('reads filter on expiry with the app clock passed as a parameter', () => {
+    expect(statements.get?.text).toBe(
+      'SELECT "version" AS "sk_version", "payload" AS "sk_payload", "expires_at" AS "sk_expires_at", ' +
+        '"owner_id" AS "sk_owner_id" FROM "sessionkit_sessions" WHERE "session_key" = $1 AND "app" = $2 AND "expires_at" > $3',
+    );
+    expect(statements.get?.values).toEqual(['k', '', NOW]);
+  });
+
+  test('Tomcat mapping: expiry is last_access + max_inactive (as BIGINT) × 1000, written to the millisecond', () => {
+    const tomcat = allStatements(postgresDialect, tomcatOptions('tomcat_sessions'));
+    expect(tomcat.get?.text).toContain('("last_access" + CAST("max_inactive" AS BIGINT) * 1000) > $3');
+    expect(tomcat.insert?.text).toContain('"valid_session"');
+    const values = tomcat.insert?.values ?? [];
+    const text = tomcat.insert?.text ?? '';
+    const columns = text.slice(text.indexOf('(') + 1, text.indexOf(')')).split(', ');
+    const at = (column: string) => values[columns.indexOf(column)] as number;
+    expect(at('"last_access"') + at('"max_inactive"') * 1000).toBe(ROW.expiresAt);
+    expect(at('"max_inactive"')).toBe(60);
+    expect(values[columns.indexOf('"valid_session"')]).toBe('1');
+    expect(text).not.toContain('created_at');
+  });
+
+  test('schema-qualified names are quoted part by part', () => {
+    const qualified = allStatements(postgresDialect, { tableName: 'auth.Sessions' });
+    expect(qualified.count?.text).toContain('FROM "auth"."Sessions"');
+  });
+});
+
+describe('DDL (text only, no database)', () => {
+  test('the default schema: BIGINT epoch-ms times, BYTEA payload, "C"-collated text, indexes', () => {
+    expect(POSTGRES_SCHEMA_SQL).toBe(schemaSql());
+    const [table, expires, owner] = schemaStatements();
+    expect(table).toContain('CREATE TABLE IF NOT EXISTS "sessionkit_sessions"');
+    expect(table).toContain('"session_key" VARCHAR(255) COLLATE "C" NOT NULL');
+    expect(table).toContain('"payload" BYTEA NOT NULL');
+    expect(table).toContain('"expires_at" BIGINT NOT NULL');
+    expect(table).toContain('PRIMARY KEY ("session_key")');
+    expect(expires).toBe(
+      'CREATE INDEX IF NOT EXISTS "sessionkit_sessions_expires_idx" ON "sessionkit_sessions" ("app", "expires_at")',
+    );
+    expect(owner).toBe(
+      'CREATE INDEX IF NOT EXISTS "sessionkit_sessions_owner_idx" ON "sessionkit_sessions" ("owner_id", "app")',
+    );
+  });
+
+  test('a table name and renamed columns; optional columns can be left out', () => {
+    const ddl = schemaSql({
+      tableName: 'auth.sessions',
+      columns: { key: 'sid', ownerId: null, namespace: null },
+    });
+    expect(ddl).toContain('CREATE TABLE IF NOT EXISTS "auth"."sessions"');
+    expect(ddl).toContain('PRIMARY KEY ("sid")');
+    expect(ddl).toContain('ON "auth"."sessions" ("expires_at")');
+    expect(ddl).not.toContain('owner');
+    expect(ddl).not.toContain('"app"');
+  });
+
+  test('invalid names and mappings of existing tables are refused', () => {
+    expect(() => schemaSql({ tableName: 'x"; DROP TABLE y; --' })).toThrow(/plain SQL identifier/);
+    expect(() => schemaSql({ columns: { key: 'a b' } })).toThrow(/columns\.key/);
+    expect(() => schemaSql({ tableName: 'a'.repeat(64) })).toThrow(/at most 63/);
+  });
+});

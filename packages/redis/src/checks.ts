@@ -1,0 +1,84 @@
+/** Argument checks and error wrapping of the Redis store: every failure says what to fix. */
+import {
+  isSessionError,
+  SessionConfigError,
+  SessionStoreError,
+  type SetOptions,
+  type StoredRecord,
+} from '@sessionkit/core';
+import type { RedisClientLike } from './client';
+
+/** Runs one store operation; anything but a SessionError becomes a SessionStoreError with cause. */
+export async function attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isSessionError(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    // ioredis' `commandTimeout` rejects with exactly this message.
+    const code = message === 'Command timed out' ? 'SESSION_STORE_TIMEOUT' : 'SESSION_STORE_ERROR';
+    throw new SessionStoreError(`Redis session store ${operation} failed: ${message}`, {
+      cause: error,
+      code,
+    });
+  }
+}
+
+export function invalid(message: string): SessionStoreError {
+  return new SessionStoreError(`Redis session store: invalid argument: ${message}`);
+}
+
+export function checkRecord(record: StoredRecord, options: SetOptions | undefined): void {
+  if (!(record?.payload instanceof Uint8Array)) throw invalid('record.payload must be a Uint8Array');
+  if (!Number.isSafeInteger(record.version))
+    throw invalid(`record.version must be an integer (got ${record.version})`);
+  if (!Number.isSafeInteger(record.expiresAt)) {
+    throw invalid(`record.expiresAt must be an integer epoch ms (got ${record.expiresAt})`);
+  }
+  const expected = options?.expectedVersion;
+  if (expected !== undefined && !Number.isSafeInteger(expected)) {
+    throw invalid(`expectedVersion must be an integer (got ${expected})`);
+  }
+}
+
+export function validateClient(client: RedisClientLike): void {
+  const methods = [
+    'hmgetBuffer',
+    'evalsha',
+    'eval',
+    'zrange',
+    'zrem',
+    'zremrangebyscore',
+    'scan',
+    'unlink',
+  ] as const;
+  if (typeof client !== 'object' || client === null || methods.some((m) => typeof client[m] !== 'function')) {
+    throw new SessionConfigError(
+      'createRedisStore: pass an ioredis client, e.g. createRedisStore(new Redis(url)) or ' +
+        'createRedisStore(new Redis.Cluster(nodes)).',
+    );
+  }
+  if (client.isCluster && typeof client.nodes !== 'function') {
+    throw new SessionConfigError(
+      'createRedisStore: a Cluster client must provide nodes("master") (ioredis Cluster does).',
+    );
+  }
+  const keyPrefix = client.options?.keyPrefix || client.options?.redisOptions?.keyPrefix;
+  if (keyPrefix) {
+    throw new SessionConfigError(
+      `createRedisStore: the ioredis client has keyPrefix "${keyPrefix}", which SCAN patterns do not get, ` +
+        'so count() and clear() would miss every key. Remove keyPrefix from the client and pass ' +
+        `{ prefix: '${keyPrefix}' } to createRedisStore instead.`,
+    );
+  }
+}
+
+export function validateScanCount(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
+    throw new SessionConfigError(
+      `createRedisStore: \`scanCount\` must be an integer from 1 to 1000000 (got ${String(value)}); ` +
+        'the default 1000 suits most databases.',
+    );
+  }
+  return value;
+}

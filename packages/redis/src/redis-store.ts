@@ -1,0 +1,312 @@
+import {
+  NO_CAPABILITIES,
+  type OwnedSession,
+  SessionConflictError,
+  type SessionStore,
+  type SetOptions,
+  type StoreCapabilities,
+} from '@sessionkit/core';
+import { attempt, checkRecord, invalid, validateClient, validateScanCount } from './checks';
+import type { RedisClientLike, RedisCommands } from './client';
+import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
+import {
+  DESTROY_IF_OWNED_SCRIPT,
+  DESTROY_SCRIPT,
+  INDEX_ADD_SCRIPT,
+  runScript,
+  SET_INDEXED_SCRIPT,
+  SET_SCRIPT,
+  TOUCH_SCRIPT,
+} from './scripts';
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Prepended to every key the store writes, to share one database between apps or stores.
+   * Must not contain `{` or `}` (the store adds a Cluster hash tag after it). Use this instead
+   * of ioredis' `keyPrefix`, which the store refuses: SCAN patterns would not see it.
+   * @default 'sess:'
+   */
+  prefix?: string;
+  /** The COUNT hint of the SCAN calls behind `count()` and `clear()`. @default 1000 */
+  scanCount?: number;
+}
+
+/** A sessionkit store on Redis; every optional operation except `prune` is available. */
+export interface RedisStore extends SessionStore {
+  /** The validated key prefix. */
+  readonly prefix: string;
+  destroyByOwner(ownerId: string): Promise<number>;
+  listByOwner(ownerId: string): Promise<OwnedSession[]>;
+  count(): Promise<number>;
+  clear(): Promise<void>;
+  /** Resolves at once: the store opens nothing of its own, and never quits the app's client. */
+  close(): Promise<void>;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  ...NO_CAPABILITIES,
+  destroyByOwner: true,
+  listByOwner: true,
+  count: true,
+  clear: true,
+  // Redis expires keys by itself (PEXPIREAT on every write and touch); nothing to prune.
+  nativeExpiry: true,
+});
+
+/** Index entries and sessions handled per round trip batch in the owner operations. */
+const BATCH = 256;
+/** touch() retries when the session's owner changes between its read and its script. */
+const TOUCH_ATTEMPTS = 5;
+
+/**
+ * Creates a session store on an ioredis client the app owns: a standalone `Redis`, a
+ * Sentinel-backed `Redis` (`new Redis({ sentinels, name })`) or a `Cluster`. Configure the client
+ * to fail fast when Redis is down (see the README); the store adds no timers of its own.
+ *
+ * @example
+ * import Redis from 'ioredis';
+ * import { createRedisStore } from '@sessionkit/redis';
+ *
+ * const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+ * const store = createRedisStore(redis, { prefix: 'myapp:sess:' });
+ */
+export function createRedisStore(client: RedisClientLike, options: RedisStoreOptions = {}): RedisStore {
+  validateClient(client);
+  const prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+  const scanCount = validateScanCount(options.scanCount ?? 1000);
+  const keys = keyLayout(prefix);
+
+  /** Every master: SCAN only sees the keys of the node it runs on. */
+  const masters = (): RedisCommands[] => {
+    if (!client.isCluster) return [client];
+    const nodes = client.nodes?.('master') ?? [];
+    if (nodes.length === 0) {
+      throw new Error('the Cluster client knows no master yet (not connected); wait for its "ready" event');
+    }
+    return nodes;
+  };
+
+  /** Adds the session to its owner's index. Always BEFORE the session write: see set(). */
+  const index = (ownerId: string, storageKey: string, expiresAt: number, now: number) =>
+    runScript(client, INDEX_ADD_SCRIPT, [keys.owner(ownerId)], [storageKey, expiresAt, now]);
+
+  return {
+    capabilities: CAPABILITIES,
+    prefix,
+
+    get: (storageKey) =>
+      attempt('get', async () => {
+        // A key Redis cannot hold exactly was never stored (set refuses it): nothing to find.
+        if (!isExact(storageKey)) return null;
+        const [payload, version, expiresAt, ownerId] = await client.hmgetBuffer(
+          keys.session(storageKey),
+          'p',
+          'v',
+          'e',
+          'o',
+        );
+        if (!payload || !version || !expiresAt) return null;
+        const expiry = Number(expiresAt.toString());
+        // Redis removes the key itself, but a read in the same millisecond, or a Redis clock that
+        // lags the app's, could still see it.
+        if (!(expiry > Date.now())) return null;
+        return {
+          // A copy: ioredis may hand out a view into a larger socket buffer.
+          payload: new Uint8Array(payload),
+          version: Number(version.toString()),
+          expiresAt: expiry,
+          ownerId: ownerId ? ownerId.toString('utf8') : null,
+        };
+      }),
+
+    set: (storageKey, record, setOptions?: SetOptions) =>
+      attempt('set', async () => {
+        checkRecord(record, setOptions);
+        if (!isExact(storageKey) || (record.ownerId != null && !isExact(record.ownerId))) {
+          throw invalid('the key or owner id is not well-formed Unicode (it has a lone surrogate)');
+        }
+        const ownerId = record.ownerId ?? null;
+        const now = Date.now();
+        const payload = Buffer.from(
+          record.payload.buffer,
+          record.payload.byteOffset,
+          record.payload.byteLength,
+        );
+        const args = [
+          payload,
+          record.version,
+          record.expiresAt,
+          ownerId === null ? '0' : '1',
+          ownerId ?? '',
+          setOptions?.expectedVersion ?? '',
+          now,
+        ];
+        let written: unknown;
+        if (ownerId === null) {
+          written = await runScript(client, SET_SCRIPT, [keys.session(storageKey)], args);
+        } else if (!client.isCluster) {
+          // One key space: the session and its index entry in one script, one round trip.
+          const sessionAndOwner = [keys.session(storageKey), keys.owner(ownerId)];
+          written = await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey]);
+        } else {
+          // A Cluster puts the owner index and the session in different slots, so no single
+          // script can update both. The index is written first: if the session write then fails
+          // or conflicts, the index holds an extra entry, which readers verify against the
+          // session and ignore. The other order could leave a live session that
+          // destroyByOwner() ("log me out everywhere") cannot find.
+          await index(ownerId, storageKey, record.expiresAt, now);
+          written = await runScript(client, SET_SCRIPT, [keys.session(storageKey)], args);
+        }
+        if (written !== 1) {
+          throw new SessionConflictError(
+            setOptions?.expectedVersion === undefined
+              ? 'A live session already exists under this key'
+              : `The session is gone or no longer at version ${setOptions.expectedVersion}`,
+          );
+        }
+        // The previous owner's index (after an owner change) keeps an entry that readers skip,
+        // because the session's `o` field no longer matches, and that expires with its score.
+      }),
+
+    touch: (storageKey, expiresAt) =>
+      attempt('touch', async () => {
+        if (!isExact(storageKey)) return false;
+        if (!Number.isSafeInteger(expiresAt))
+          throw invalid(`expiresAt must be an integer epoch ms (got ${expiresAt})`);
+        const sessionKey = keys.session(storageKey);
+        for (let round = 0; round < TOUCH_ATTEMPTS; round++) {
+          const now = Date.now();
+          const [current, owner] = await client.hmgetBuffer(sessionKey, 'e', 'o');
+          if (!current || !(Number(current.toString()) > now)) return false;
+          const ownerId = owner ? owner.toString('utf8') : null;
+          // Same ordering as set(): raise the index score before the session outlives it. The
+          // script then only extends the session if its owner is still the one just indexed.
+          if (ownerId !== null) await index(ownerId, storageKey, expiresAt, now);
+          const moved = await runScript(
+            client,
+            TOUCH_SCRIPT,
+            [sessionKey],
+            [expiresAt, ownerId === null ? '0' : '1', ownerId ?? '', now],
+          );
+          if (moved === 1) return true;
+          if (moved === 0) return false;
+        }
+        throw new Error(`the session's owner changed ${TOUCH_ATTEMPTS} times while touching it`);
+      }),
+
+    destroy: (storageKey) =>
+      attempt('destroy', async () => {
+        if (!isExact(storageKey)) return false;
+        const result = (await runScript(
+          client,
+          DESTROY_SCRIPT,
+          [keys.session(storageKey)],
+          [Date.now()],
+        )) as unknown[];
+        if (result.length === 0) return false;
+        const [live, ownerId] = result;
+        // Keeps the index tidy on logout. Safe after the delete: a compare-and-set racing this
+        // destroy finds no session and conflicts, so it cannot need the entry removed here.
+        if (typeof ownerId === 'string') await client.zrem(keys.owner(ownerId), storageKey);
+        return live === 1;
+      }),
+
+    destroyByOwner: (ownerId) =>
+      attempt('destroyByOwner', async () => {
+        if (!isExact(ownerId)) return 0;
+        const ownerKey = keys.owner(ownerId);
+        const members = await client.zrange(ownerKey, 0, -1);
+        const now = Date.now();
+        let destroyed = 0;
+        for (let i = 0; i < members.length; i += BATCH) {
+          const batch = members.slice(i, i + BATCH);
+          // Each session is deleted only if it still belongs to this owner: an entry may be stale.
+          const results = await Promise.all(
+            batch.map((member) =>
+              runScript(client, DESTROY_IF_OWNED_SCRIPT, [keys.session(member)], [ownerId, now]),
+            ),
+          );
+          destroyed += results.filter((result) => result === 1).length;
+          // Only the entries of sessions deleted here are removed. An entry without a session may
+          // belong to an insert in flight (index first, session second), whose session must stay
+          // findable; it is filtered on read and dropped once its score has passed.
+          const deleted = batch.filter((_, j) => results[j] !== -1);
+          if (deleted.length > 0) await client.zrem(ownerKey, ...deleted);
+        }
+        await client.zremrangebyscore(ownerKey, '-inf', now);
+        return destroyed;
+      }),
+
+    listByOwner: (ownerId) =>
+      attempt('listByOwner', async () => {
+        if (!isExact(ownerId)) return [];
+        const ownerKey = keys.owner(ownerId);
+        const now = Date.now();
+        // Scores are upper bounds of the sessions' expiry, so a passed score is a dead session.
+        await client.zremrangebyscore(ownerKey, '-inf', now);
+        const members = await client.zrange(ownerKey, 0, -1);
+        const listed: OwnedSession[] = [];
+        for (let i = 0; i < members.length; i += BATCH) {
+          const batch = members.slice(i, i + BATCH);
+          const rows = await Promise.all(
+            batch.map((member) => client.hmgetBuffer(keys.session(member), 'e', 'o')),
+          );
+          rows.forEach(([expiresAt, owner], j) => {
+            // Verified against the session itself: the entry may be stale (destroyed, expired,
+            // moved to another owner, or a failed write).
+            if (!expiresAt || !owner || owner.toString('utf8') !== ownerId) return;
+            const expiry = Number(expiresAt.toString());
+            if (expiry > now) listed.push({ key: batch[j] as string, expiresAt: expiry });
+          });
+        }
+        return listed;
+      }),
+
+    count: () =>
+      attempt('count', async () => {
+        let total = 0;
+        for (const node of masters()) {
+          // SCAN may return a key twice (while the keyspace is rehashed), hence the set. It skips
+          // keys whose TTL has passed, and every session key expires at its expiresAt.
+          const seen = new Set<string>();
+          await scanAll(node, keys.sessionPattern, scanCount, (batch) => {
+            for (const key of batch) seen.add(key);
+          });
+          total += seen.size;
+        }
+        return total;
+      }),
+
+    clear: () =>
+      attempt('clear', async () => {
+        // SCAN, never KEYS: KEYS blocks the server for the whole keyspace walk. Deleting what a
+        // walk returned is idempotent, so a clear() that failed half-way is simply run again.
+        const cluster = client.isCluster === true;
+        for (const node of masters()) {
+          await scanAll(node, keys.allPattern, scanCount, async (batch) => {
+            if (batch.length === 0) return;
+            // A Cluster rejects multi-key commands across slots, even on a single node.
+            if (cluster) await Promise.all(batch.map((key) => node.unlink(key)));
+            else await node.unlink(...batch);
+          });
+        }
+      }),
+
+    close: async () => undefined,
+  };
+}
+
+async function scanAll(
+  node: RedisCommands,
+  pattern: string,
+  count: number,
+  onBatch: (keys: string[]) => void | Promise<void>,
+): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+    await onBatch(batch);
+    cursor = next;
+  } while (cursor !== '0');
+}

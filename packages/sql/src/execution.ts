@@ -1,0 +1,55 @@
+import { isSessionError, SessionConflictError, SessionStoreError } from '@sessionkit/core';
+import type { SqlDialect, SqlExecutor, SqlResult, Statement } from './dialect';
+
+/** Statement attempts when the database picks it as a deadlock victim. */
+const MAX_ATTEMPTS = 5;
+
+/** Runs a statement, re-running it when the database rolled it back as a deadlock victim. */
+export async function executeWithRetry(
+  executor: SqlExecutor,
+  dialect: SqlDialect,
+  statement: Statement,
+): Promise<SqlResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await executor(statement);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || dialect.classifyError(error) !== 'transient') throw error;
+      // A single autocommit statement that lost a deadlock was rolled back entirely, so running
+      // it again is safe; the random pause lets the winner finish first.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+/**
+ * What a store method rejects with: SessionErrors pass through, a duplicate key (a racing insert
+ * won) becomes a SessionConflictError, anything else a SessionStoreError with the driver's error
+ * as `cause`.
+ */
+export function toSessionError(error: unknown, dialect: SqlDialect, operation: string, table: string): Error {
+  if (isSessionError(error)) return error;
+  if (dialect.classifyError(error) === 'duplicate') {
+    return new SessionConflictError('A live session already holds this key', { cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new SessionStoreError(`${dialect.label} store ${operation} on ${table} failed: ${detail}`, {
+    cause: error,
+  });
+}
+
+/** A binary column as a plain Uint8Array copy (drivers may hand out views of a reused buffer). */
+export function bytesOf(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  throw new TypeError(`expected a binary payload column, got ${typeof value}`);
+}
+
+/** A text column; drivers return binary-collated text as a string or a Buffer. */
+export function textOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  }
+  return String(value);
+}

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { SessionConfigError } from '@sessionkit/core';
+import type { QualifiedName } from './identifiers';
+import { resolveMapping, type SqlStoreOptions, type TableMapping } from './options';
+
+/** Options of the DDL generators: the table name and, optionally, renamed columns. */
+export type SqlSchemaOptions = Pick<SqlStoreOptions, 'tableName' | 'columns'>;
+
+/**
+ * The default layout, with the configured names (unquoted), from which each dialect renders its
+ * DDL with its own types:
+ * - key: text up to 255 characters compared byte for byte (binary collation), the primary key;
+ * - namespace: text, NOT NULL, default '';
+ * - version, expires_at, created_at: BIGINT (epoch milliseconds for the last two);
+ * - payload: the dialect's large binary type;
+ * - owner_id: nullable text compared byte for byte.
+ */
+export interface SchemaLayout {
+  table: QualifiedName;
+  key: string;
+  namespace: string | null;
+  version: string;
+  payload: string;
+  expiresAt: string;
+  createdAt: string | null;
+  ownerId: string | null;
+  /** On (namespace, expires_at): prune, count and the expiry filter of every read. */
+  expiresIndex: { name: string; columns: string[] };
+  /** On (owner_id, namespace): listByOwner and destroyByOwner. */
+  ownerIndex: { name: string; columns: string[] } | null;
+}
+
+/** PostgreSQL silently truncates longer names, which could make two tables' indexes collide. */
+const MAX_NAME = 63;
+
+/** `<table>_<suffix>`, shortened with a hash of the table name when it would exceed 63 characters. */
+export function indexName(table: string, suffix: string): string {
+  const plain = `${table}_${suffix}`;
+  if (plain.length <= MAX_NAME) return plain;
+  const hash = createHash('sha256').update(table).digest('hex').slice(0, 8);
+  return `${table.slice(0, MAX_NAME - suffix.length - hash.length - 2)}_${hash}_${suffix}`;
+}
+
+/** The layout for a validated mapping; fails for mappings that describe someone else's table. */
+export function layoutOf(mapping: TableMapping, context: string): SchemaLayout {
+  if (mapping.expiry.kind !== 'absolute' || mapping.fixedValues.length > 0) {
+    throw new SessionConfigError(
+      `${context}: the schema generator only creates the default layout (an absolute expiry column, no ` +
+        'fixed values). A table mapped with `expiry` or `fixedValues` already exists: create or alter it ' +
+        'yourself (see the README section on existing tables).',
+    );
+  }
+  const expiresColumns = [...(mapping.namespace === null ? [] : [mapping.namespace]), mapping.expiry.column];
+  return {
+    table: mapping.table,
+    key: mapping.key,
+    namespace: mapping.namespace,
+    version: mapping.version,
+    payload: mapping.payload,
+    expiresAt: mapping.expiry.column,
+    createdAt: mapping.createdAt,
+    ownerId: mapping.ownerId,
+    expiresIndex: { name: indexName(mapping.table.name, 'expires_idx'), columns: expiresColumns },
+    ownerIndex:
+      mapping.ownerId === null
+        ? null
+        : {
+            name: indexName(mapping.table.name, 'owner_idx'),
+            columns: [mapping.ownerId, ...(mapping.namespace === null ? [] : [mapping.namespace])],
+          },
+  };
+}
+
+/** Validates DDL options (the same rules as the stores) and returns the layout. */
+export function resolveSchemaLayout(options: SqlSchemaOptions | undefined, context: string): SchemaLayout {
+  const given = options ?? {};
+  if (typeof given !== 'object' || given === null) {
+    throw new SessionConfigError(`${context}: options must be an object such as { tableName: 'sessions' }.`);
+  }
+  for (const name of Object.keys(given)) {
+    if (name !== 'tableName' && name !== 'columns') {
+      throw new SessionConfigError(
+        `${context}: unknown option ${JSON.stringify(name)}; use tableName or columns.`,
+      );
+    }
+  }
+  return layoutOf(resolveMapping(given, context), context);
+}
+
+/**
+ * Joins DDL statements into one script, each ending with `;` (SQL Server's batch already ends
+ * with its own terminator).
+ */
+export function joinStatements(statements: readonly string[]): string {
+  return `${statements.map((statement) => (statement.trimEnd().endsWith(';') ? statement : `${statement};`)).join('\n\n')}\n`;
+}

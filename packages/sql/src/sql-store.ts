@@ -1,0 +1,336 @@
+import {
+  NO_CAPABILITIES,
+  type OwnedSession,
+  SessionConfigError,
+  SessionConflictError,
+  SessionStoreError,
+  type SetOptions,
+  type StoreCapabilities,
+  type StoredRecord,
+  type StoreWith,
+} from '@sessionkit/core';
+import { assertStorable, checkRecord, isStorable, normalizeExpiry } from './checks';
+import type { InsertRow, SqlDialect, SqlExecutor, SqlResult, SqlValue, Statement } from './dialect';
+import { bytesOf, executeWithRetry, textOf, toSessionError } from './execution';
+import { formatTableName } from './identifiers';
+import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
+import { type JitteredTimer, startJitteredTimer } from './prune-timer';
+import { layoutOf } from './schema';
+import { ALIAS, TableSql } from './table-sql';
+
+/** A SQL session store: every optional operation, plus `createSchema()`. */
+export interface SqlStore
+  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune' | 'close'> {
+  /** The table, as configured (`table` or `schema.table`). */
+  readonly tableName: string;
+  /** The value of the namespace column this store reads and writes. */
+  readonly namespace: string;
+  /**
+   * Creates the table and its indexes when they do not exist (opt-in; idempotent and safe to run
+   * from several nodes at once). Only for the default layout: rejects with a SessionConfigError
+   * when the store is mapped with `expiry` or `fixedValues` onto an existing table.
+   */
+  createSchema(): Promise<void>;
+}
+
+/** What a dialect package passes to {@link createSqlStore}. */
+export interface SqlStoreSetup {
+  executor: SqlExecutor;
+  dialect: SqlDialect;
+  options: SqlStoreOptions | undefined;
+  /** The public factory's name, for error messages (e.g. 'createPostgresStore'). */
+  context: string;
+}
+
+/** Insert attempts when the row a duplicate-key error pointed at vanished before the replace. */
+const INSERT_ATTEMPTS = 2;
+
+/**
+ * Builds a store on top of a dialect and a driver executor. Dialect packages call it from their
+ * `create<Backend>Store`; apps use those factories instead.
+ *
+ * @example
+ * export function createPostgresStore(pool: pg.Pool, options?: SqlStoreOptions): SqlStore {
+ *   const executor: SqlExecutor = async ({ text, values }) => {
+ *     const result = await pool.query(text, [...values]);
+ *     return { rows: result.rows, affected: result.rowCount ?? 0 };
+ *   };
+ *   return createSqlStore({ executor, dialect: postgresDialect, options, context: 'createPostgresStore' });
+ * }
+ */
+export function createSqlStore(setup: SqlStoreSetup): SqlStore {
+  return new SqlSessionStore(setup, resolveSqlOptions(setup.options, setup.context));
+}
+
+class SqlSessionStore implements SqlStore {
+  readonly capabilities: StoreCapabilities;
+  readonly tableName: string;
+  readonly namespace: string;
+
+  readonly #sql: TableSql;
+  readonly #dialect: SqlDialect;
+  readonly #executor: SqlExecutor;
+  readonly #options: ResolvedSqlOptions;
+  readonly #context: string;
+  readonly #label: string;
+  readonly #timer: JitteredTimer | null;
+
+  constructor(setup: SqlStoreSetup, options: ResolvedSqlOptions) {
+    this.#dialect = setup.dialect;
+    this.#executor = setup.executor;
+    this.#options = options;
+    this.#context = setup.context;
+    this.#label = setup.dialect.label;
+    this.#sql = new TableSql(options.mapping, setup.dialect);
+    this.tableName = formatTableName(options.mapping.table);
+    this.namespace = options.mapping.namespaceValue;
+    const owners = options.mapping.ownerId !== null;
+    this.capabilities = Object.freeze({
+      ...NO_CAPABILITIES,
+      destroyByOwner: owners,
+      listByOwner: owners,
+      count: true,
+      clear: true,
+      prune: true,
+    });
+    this.#timer =
+      options.pruneInterval === 0
+        ? null
+        : startJitteredTimer({
+            interval: options.pruneInterval,
+            run: (timer) => this.#deleteInBatches(Date.now(), () => timer.stopped),
+            onError: (error) => {
+              // No caller to reject to: a warning keeps a failing prune visible without crashing the app.
+              process.emitWarning(
+                `sessionkit ${this.#label} store: background prune of ${this.tableName} failed: ${String(error)}`,
+                { code: 'SESSIONKIT_SQL_PRUNE' },
+              );
+            },
+          });
+  }
+
+  get(key: string): Promise<StoredRecord | null> {
+    return this.#run('get', async () => {
+      if (!this.#lookupKey(key)) return null;
+      const { rows } = await this.#exec(this.#sql.selectLive(key, Date.now()));
+      const row = rows[0];
+      if (row === undefined) return null;
+      const ownerId = this.#sql.ownerId === null ? null : textOf(row[ALIAS.ownerId]);
+      return {
+        payload: bytesOf(row[ALIAS.payload]),
+        version: Number(row[ALIAS.version]),
+        expiresAt: Number(row[ALIAS.expiresAt]),
+        ownerId,
+      };
+    });
+  }
+
+  set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
+    return this.#run('set', async () => {
+      assertStorable(key, 'key', this.#label);
+      const ownerId = checkRecord(record, this.#label);
+      if (ownerId !== null && this.#sql.ownerId === null) {
+        throw new SessionStoreError(
+          `${this.#label} store set: the session has an owner but ${this.tableName} has no owner column ` +
+            '(columns.ownerId is null); map one to store sessions bound to a user.',
+        );
+      }
+      const row: InsertRow = {
+        key,
+        version: record.version,
+        payload: record.payload,
+        expiresAt: normalizeExpiry(record.expiresAt, this.#label, 'set'),
+        ownerId,
+        now: Date.now(),
+      };
+      const expected = options?.expectedVersion;
+      if (expected === undefined) return this.#insert(row);
+      if (!Number.isSafeInteger(expected)) {
+        throw new SessionStoreError(
+          `${this.#label} store set: expectedVersion must be an integer (got ${expected}).`,
+        );
+      }
+      if ((await this.#write(this.#sql.updateIfVersion(row, expected))) === 0)
+        throw new SessionConflictError();
+    });
+  }
+
+  touch(key: string, expiresAt: number): Promise<boolean> {
+    return this.#run('touch', async () => {
+      const deadline = normalizeExpiry(expiresAt, this.#label, 'touch');
+      if (!this.#lookupKey(key)) return false;
+      return (await this.#write(this.#sql.touch(key, deadline, Date.now()))) > 0;
+    });
+  }
+
+  destroy(key: string): Promise<boolean> {
+    return this.#run('destroy', async () => {
+      if (!this.#lookupKey(key)) return false;
+      const now = Date.now();
+      if ((await this.#write(this.#sql.deleteKey(key, now, true))) > 0) return true;
+      // Not live: remove an expired leftover too, so destroy never leaves the row behind.
+      await this.#write(this.#sql.deleteKey(key, now, false));
+      return false;
+    });
+  }
+
+  destroyByOwner(ownerId: string): Promise<number> {
+    return this.#run('destroyByOwner', async () => {
+      const column = this.#ownerColumn('destroyByOwner');
+      if (!this.#lookupOwner(ownerId)) return 0;
+      const now = Date.now();
+      const destroyed = await this.#write(this.#sql.deleteOwner(column, ownerId, now, true));
+      await this.#write(this.#sql.deleteOwner(column, ownerId, now, false));
+      return destroyed;
+    });
+  }
+
+  listByOwner(ownerId: string): Promise<OwnedSession[]> {
+    return this.#run('listByOwner', async () => {
+      const column = this.#ownerColumn('listByOwner');
+      if (!this.#lookupOwner(ownerId)) return [];
+      const { rows } = await this.#exec(this.#sql.listOwner(column, ownerId, Date.now()));
+      return rows.map((row) => ({
+        key: textOf(row[ALIAS.key]) ?? '',
+        expiresAt: Number(row[ALIAS.expiresAt]),
+      }));
+    });
+  }
+
+  count(): Promise<number> {
+    return this.#run('count', async () => {
+      const { rows } = await this.#exec(this.#sql.countLive(Date.now()));
+      return Number(rows[0]?.[ALIAS.count] ?? 0);
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.#run('clear', async () => {
+      await this.#deleteInBatches(null, () => false);
+    });
+  }
+
+  prune(): Promise<number> {
+    return this.#run('prune', () => this.#deleteInBatches(Date.now(), () => false));
+  }
+
+  async close(): Promise<void> {
+    // The pool belongs to the app; only the store's own timer is stopped (and its run awaited).
+    await this.#timer?.stop();
+  }
+
+  createSchema(): Promise<void> {
+    return this.#run('createSchema', async () => {
+      const layout = layoutOf(this.#sql.mapping, this.#context);
+      for (const text of this.#dialect.schemaStatements(layout)) {
+        const statement: Statement = { text, values: [] };
+        try {
+          await this.#exec(statement);
+        } catch (error) {
+          const kind = this.#dialect.classifyError(error);
+          if (kind !== 'exists' && kind !== 'duplicate') throw error;
+          // Another node created the same object at the same moment (PostgreSQL's IF NOT EXISTS
+          // can still fail on its catalog's unique index then); the re-run sees it and does nothing.
+          await this.#exec(statement).catch((again: unknown) => {
+            if (this.#dialect.classifyError(again) !== 'exists') throw again;
+          });
+        }
+      }
+    });
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  /**
+   * The race-safe insert. An upsert decides in one statement. Insert-then-replace relies on the
+   * primary key: exactly one of several racing inserts succeeds, the others get a duplicate-key
+   * error and may then only replace an expired row; a live row makes that update match nothing.
+   */
+  async #insert(row: InsertRow): Promise<void> {
+    const plan = this.#dialect.insert(this.#sql, row);
+    if (plan.kind === 'upsert') {
+      if ((await this.#write(plan.statement)) === 0) throw new SessionConflictError();
+      return;
+    }
+    for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
+      try {
+        await this.#exec(plan.insert);
+        return;
+      } catch (error) {
+        if (this.#dialect.classifyError(error) !== 'duplicate') throw error;
+      }
+      if ((await this.#write(plan.replace)) > 0) return;
+      // 0 rows: a live row holds the key, or the row was deleted since the insert failed; in the
+      // second case the next attempt's insert succeeds.
+    }
+    throw new SessionConflictError();
+  }
+
+  /** Deletes in bounded batches until a batch comes back short; yields to I/O between batches. */
+  async #deleteInBatches(expiredBefore: number | null, stopped: () => boolean): Promise<number> {
+    const { pruneBatchSize: batchSize } = this.#options;
+    const skipLocked = expiredBefore !== null;
+    let total = 0;
+    while (!stopped()) {
+      const plan = this.#dialect.batchDelete(this.#sql, { expiredBefore, batchSize, skipLocked });
+      let deleted: number;
+      let full: boolean;
+      if (plan.kind === 'single') {
+        deleted = await this.#write(plan.statement);
+        full = deleted >= batchSize;
+      } else {
+        const { rows } = await this.#exec(plan.select);
+        if (rows.length === 0) break;
+        deleted = await this.#write(plan.remove(rows.map((row) => row[ALIAS.key] as SqlValue)));
+        // Rows that became live between the read and the delete survive; stop rather than spin.
+        full = rows.length >= batchSize && deleted > 0;
+      }
+      total += deleted;
+      if (!full) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return total;
+  }
+
+  #exec(statement: Statement): Promise<SqlResult> {
+    return executeWithRetry(this.#executor, this.#dialect, statement);
+  }
+
+  async #write(statement: Statement): Promise<number> {
+    return this.#dialect.affectedRows(await this.#exec(statement));
+  }
+
+  /** Every method rejects only with SessionErrors: driver errors become SessionStoreErrors. */
+  async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      throw toSessionError(error, this.#dialect, operation, this.tableName);
+    }
+  }
+
+  /** False for a string that could never have been stored (so it cannot match a row). */
+  #lookupKey(key: unknown): boolean {
+    if (typeof key !== 'string') {
+      throw new SessionStoreError(`${this.#label} store: keys must be strings (got ${typeof key}).`);
+    }
+    return isStorable(key);
+  }
+
+  #lookupOwner(ownerId: unknown): boolean {
+    if (typeof ownerId !== 'string') {
+      throw new SessionStoreError(`${this.#label} store: ownerId must be a string (got ${typeof ownerId}).`);
+    }
+    return isStorable(ownerId);
+  }
+
+  #ownerColumn(operation: string): string {
+    if (this.#sql.ownerId === null) {
+      throw new SessionConfigError(
+        `${this.#context}: ${operation}() needs an owner column, but columns.ownerId is null ` +
+          `(capabilities.${operation} is false).`,
+      );
+    }
+    return this.#sql.ownerId;
+  }
+}

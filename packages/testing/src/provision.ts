@@ -1,0 +1,64 @@
+/**
+ * `provision(backend)`: what a test file calls to get a real server, or the reason it cannot
+ * have one.
+ */
+import type { Backend } from './backends';
+import { startBackendContainer } from './containers';
+import { type DecideInput, decideProvisioning } from './decide';
+import { probeContainerRuntime } from './runtime-probe';
+
+/** The outcome of {@link provision}. */
+export type Provisioned =
+  | {
+      available: true;
+      backend: Backend;
+      /** Where the server is; see `BACKEND_ENV` for the URL shapes. */
+      url: string;
+      /** `env`: from SESSIONKIT_<BACKEND>_URL; `container`: started for this test file. */
+      source: 'env' | 'container';
+      /** Stops the container (a no-op for URLs from the environment). */
+      stop(): Promise<void>;
+    }
+  | { available: false; backend: Backend; reason: string };
+
+/**
+ * Provides a backend: `SESSIONKIT_<BACKEND>_URL` when set, otherwise a container when a container
+ * runtime answers, otherwise `{ available: false, reason }`. A container that fails to start is
+ * an error, not a skip: the runtime was there, so something is broken.
+ *
+ * @example
+ * const postgres = await provision('postgres');
+ * afterAll(() => (postgres.available ? postgres.stop() : undefined));
+ * describe.skipIf(!postgres.available)(suiteTitle('postgres store', postgres), () => { ... });
+ */
+export async function provision(backend: Backend, input?: Partial<DecideInput>): Promise<Provisioned> {
+  const env = input?.env ?? process.env;
+  const decision = await decideProvisioning(backend, {
+    env,
+    probe: input?.probe ?? (() => probeContainerRuntime({ env })),
+  });
+  switch (decision.kind) {
+    case 'url':
+      return { available: true, backend, url: decision.url, source: 'env', stop: async () => undefined };
+    case 'unavailable':
+      return { available: false, backend, reason: decision.reason };
+    case 'container': {
+      // testcontainers finds /var/run/docker.sock and rootless Docker by itself, but not Podman:
+      // point it at the socket the probe found.
+      if (!process.env.DOCKER_HOST && decision.dockerHost !== 'unix:///var/run/docker.sock') {
+        process.env.DOCKER_HOST = decision.dockerHost;
+      }
+      try {
+        const started = await startBackendContainer(backend);
+        return { available: true, backend, url: started.url, source: 'container', stop: started.stop };
+      } catch (err) {
+        throw new Error(
+          `${backend}: the ${decision.via} container runtime answered but the container did not start`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// The end of a CI run: what failed, what was skipped and why, and one closing count line.
+//
+//   node scripts/test-summary.mjs [--report .tmp/vitest-report.json] [--notes .tmp/vitest-skip-notes.json]
+//                                 [--test-exit <code of the test command>] [--check <name>=<exit code> ...]
+//
+// The last line printed is always exactly `N passed, N failed, N skipped`, where "failed" counts failed
+// tests plus failed checks; the exit code is non-zero when anything failed or no test ran at all.
+//
+// The same file is also a vitest reporter (its default export): vitest's JSON report drops the note
+// given to `ctx.skip(note)`, which is where a suite says why it did not run (no database, no container
+// runtime), so in CI the reporter writes those notes beside the JSON report for this summary to merge.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_REPORT = join(root, '.tmp', 'vitest-report.json');
+const DEFAULT_NOTES = join(root, '.tmp', 'vitest-skip-notes.json');
+const SKIPPED = new Set(['skipped', 'pending', 'todo', 'disabled']);
+const TITLES_PER_GROUP = 3;
+
+const noteKey = (file, fullName) => `${file}\u0000${fullName}`;
+
+/** Vitest reporter that records the note of every skipped test. */
+export default class SkipNotesReporter {
+  onTestRunEnd(testModules) {
+    const notes = [];
+    for (const testModule of testModules) {
+      for (const test of testModule.children.allTests()) {
+        const result = test.result();
+        if (result.state === 'skipped' && result.note) {
+          notes.push({ file: testModule.moduleId, name: test.fullName, note: result.note });
+        }
+      }
+    }
+    mkdirSync(dirname(DEFAULT_NOTES), { recursive: true });
+    writeFileSync(DEFAULT_NOTES, JSON.stringify(notes));
+  }
+}
+
+function parseArgs(argv) {
+  const options = { report: DEFAULT_REPORT, notes: DEFAULT_NOTES, testExit: undefined, checks: [] };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [arg, value] = [argv[i], argv[i + 1]];
+    if (!['--report', '--notes', '--test-exit', '--check'].includes(arg ?? '')) {
+      throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+    }
+    if (value === undefined) throw new Error(`${arg} needs a value`);
+    if (arg === '--report') options.report = value;
+    else if (arg === '--notes') options.notes = value;
+    else if (arg === '--test-exit') options.testExit = Number(value);
+    else {
+      const match = /^(.+)=(-?\d+)$/.exec(value);
+      if (!match) throw new Error(`--check expects <name>=<exit code>, got ${JSON.stringify(value)}`);
+      options.checks.push({ name: match[1], code: Number(match[2]) });
+    }
+  }
+  return options;
+}
+
+function readJson(file) {
+  if (!existsSync(file)) return { error: 'missing' };
+  const text = readFileSync(file, 'utf8');
+  if (text.trim() === '') return { error: 'empty' };
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { error: `not valid JSON (${error.message})` };
+  }
+}
+
+/** Paths inside the repository are shown relative to it, anything else as given. */
+const display = (file) => {
+  const inside = isAbsolute(file) ? relative(root, file) : file;
+  return inside.startsWith('..') ? file : inside;
+};
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')
+    .find((line) => line.trim() !== '')
+    ?.trim() ?? '';
+
+function loadNotes(file) {
+  const { value } = readJson(file);
+  const notes = new Map();
+  if (Array.isArray(value)) {
+    for (const { file: testFile, name, note } of value) notes.set(noteKey(testFile, name), note);
+  }
+  return notes;
+}
+
+/** Turns the vitest JSON report into counts, failures and skip groups. */
+function analyse(report, notes) {
+  let passed = 0;
+  const failures = [];
+  const skipGroups = new Map();
+  for (const file of report.testResults ?? []) {
+    let failedInFile = 0;
+    for (const test of file.assertionResults ?? []) {
+      const path = [...(test.ancestorTitles ?? []), test.title];
+      if (test.status === 'passed') passed++;
+      else if (test.status === 'failed') {
+        failedInFile++;
+        failures.push({
+          where: [display(file.name), ...path].join(' › '),
+          why: firstLine(test.failureMessages?.[0]),
+        });
+      } else if (SKIPPED.has(test.status)) {
+        const note = notes.get(noteKey(file.name, path.join(' > '))) ?? '';
+        // Group by file and top-level describe: that is where a suite states why it is skipped
+        // ("store conformance: mongodb (skipped: ...)"); nested describes are only topics.
+        const [top, ...rest] = path;
+        const nested = rest.length > 0;
+        const heading = nested ? `${display(file.name)} › ${top}` : display(file.name);
+        const key = `${heading}\u0000${note}`;
+        const group = skipGroups.get(key) ?? { heading, note, titles: [] };
+        const title = (nested ? rest : path).join(' › ');
+        group.titles.push(test.status === 'todo' ? `${title} (todo)` : title);
+        skipGroups.set(key, group);
+      }
+    }
+    // A file that fails to import, or a failing beforeAll/afterAll, fails no single test: count the
+    // file itself, or the run would look green.
+    if (file.status === 'failed' && failedInFile === 0) {
+      failures.push({
+        where: `${display(file.name)} › (file)`,
+        why:
+          firstLine(file.message) ||
+          'the file failed outside any test (hook or import error, see the log above)',
+      });
+    }
+  }
+  return { passed, failures, skipGroups: [...skipGroups.values()] };
+}
+
+function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`test-summary: ${error.message}`);
+    process.exit(2);
+  }
+  const failedChecks = options.checks.filter(({ code }) => code !== 0);
+
+  const { value: report, error } = readJson(options.report);
+  let summary = { passed: 0, failures: [], skipGroups: [] };
+  if (error) {
+    failedChecks.push({ name: 'tests', why: `no test report: ${display(options.report)} is ${error}` });
+  } else {
+    summary = analyse(report, loadNotes(options.notes));
+    const ran = summary.passed + summary.failures.length;
+    if (ran === 0) failedChecks.push({ name: 'tests', why: 'the test run executed no tests' });
+    else if (options.testExit && summary.failures.length === 0) {
+      // Vitest also fails a run for unhandled errors and leaks that belong to no test.
+      failedChecks.push({ name: 'tests', why: `the test command exited with ${options.testExit}` });
+    }
+  }
+
+  const skippedCount = summary.skipGroups.reduce((sum, group) => sum + group.titles.length, 0);
+  console.log('\n==> summary');
+  if (summary.failures.length > 0) {
+    console.log(`Failed tests (${summary.failures.length}):`);
+    for (const { where, why } of summary.failures) {
+      console.log(`  ✗ ${where}`);
+      if (why) console.log(`      ${why}`);
+    }
+  }
+  if (skippedCount > 0) {
+    console.log(`Skipped tests (${skippedCount}):`);
+    for (const { heading, note, titles } of summary.skipGroups) {
+      console.log(`  ↓ ${heading} (${titles.length} test${titles.length === 1 ? '' : 's'})`);
+      if (note) console.log(`      reason: ${note}`);
+      const shown = titles.slice(0, TITLES_PER_GROUP);
+      for (const title of shown) console.log(`      · ${title}`);
+      if (titles.length > shown.length) console.log(`      · … and ${titles.length - shown.length} more`);
+    }
+  }
+  if (failedChecks.length > 0) {
+    console.log(`Failed checks (${failedChecks.length}):`);
+    for (const check of failedChecks) {
+      console.log(`  ✗ ${check.name}${check.why ? `: ${check.why}` : ` (exit ${check.code})`}`);
+    }
+  }
+  const failed = summary.failures.length + failedChecks.length;
+  console.log(`${summary.passed} passed, ${failed} failed, ${skippedCount} skipped`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+// Run only as a script; vitest imports this file for the reporter above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -10,7 +10,14 @@ import type { LocalRedisCluster, LocalRedisSentinel } from '@sessionkit/testing'
 import type { AppStoreConfig } from './app-config';
 import type { PrivateServer } from './private-server';
 import { pollUntil } from './processes';
-import { clusterNodes, redisCommand, redisRole, waitForReplicas } from './redis-admin';
+import {
+  type ClusterNode,
+  clusterNodes,
+  countKeys,
+  redisCommand,
+  redisRole,
+  waitForReplicas,
+} from './redis-admin';
 
 const run = promisify(execFile);
 
@@ -146,7 +153,12 @@ export function sentinelFailoverTarget(
   };
 }
 
-/** One Cluster master is SIGKILLed; its replica takes over its slots. */
+/**
+ * One Cluster master is SIGKILLed; its replica takes over its slots. The victim is the master
+ * holding the most sessions of every app node: the sessions hash to random slots, and a master
+ * that held none of one node's sessions would leave that node untouched by the fault (with 12
+ * users, about one run in a hundred when the victim was just the first master listed).
+ */
 export function clusterFailoverTarget(
   topology: LocalRedisCluster,
   prefix: (app: string) => string,
@@ -154,24 +166,43 @@ export function clusterFailoverTarget(
 ): FaultTarget {
   let victim = 0;
   let replica = 0;
+  const prefixes: string[] = [];
   const survivor = () => topology.ports.find((port) => port !== victim && port !== replica) as number;
   return {
     name: 'redis-cluster',
     fault: 'one master SIGKILLed, its replica takes over the slots',
     durable: false,
-    storeConfig: (app) => ({
-      kind: 'redis-cluster',
-      nodes: topology.ports.map((port) => ({ host: '127.0.0.1', port })),
-      prefix: prefix(app),
-    }),
+    storeConfig: (app) => {
+      prefixes.push(prefix(app));
+      return {
+        kind: 'redis-cluster',
+        nodes: topology.ports.map((port) => ({ host: '127.0.0.1', port })),
+        prefix: prefix(app),
+      };
+    },
     async settle() {
       const nodes = await clusterNodes(topology.ports[0] as number);
       const healthy = (n: { flags: string[] }) => !n.flags.includes('fail') && !n.flags.includes('fail?');
-      const master = nodes.find((n) => n.flags.includes('master') && healthy(n) && n.slots.length > 0);
-      const follower = nodes.find((n) => master !== undefined && n.masterId === master.id && healthy(n));
-      if (!master || !follower) throw new Error('no master with a replica in the Cluster');
-      victim = master.port;
-      replica = follower.port;
+      const candidates: Array<{ master: ClusterNode; follower: ClusterNode; held: number[] }> = [];
+      for (const master of nodes) {
+        if (!master.flags.includes('master') || !healthy(master) || master.slots.length === 0) continue;
+        const follower = nodes.find((n) => n.masterId === master.id && healthy(n));
+        if (!follower) continue;
+        const held = await Promise.all(prefixes.map((p) => countKeys(master.port, `${p}{*`)));
+        candidates.push({ master, follower, held });
+      }
+      // Best: the largest smallest share, so every app node has as many sessions hit as possible.
+      candidates.sort((a, b) => Math.min(...b.held) - Math.min(...a.held));
+      const best = candidates[0];
+      if (!best) throw new Error('no master with a replica in the Cluster');
+      if (Math.min(...best.held) === 0) {
+        throw new Error(
+          `no Cluster master holds sessions of every app node (${JSON.stringify(candidates.map((c) => c.held))}); ` +
+            'the fault could not reach all of them',
+        );
+      }
+      victim = best.master.port;
+      replica = best.follower.port;
       await waitForReplicas(victim);
     },
     inject: () => topology.kill(victim),

@@ -82,3 +82,18 @@ export async function clusterNodes(port: number): Promise<ClusterNode[]> {
       return { id, port, flags: flags.split(','), masterId: master === '-' ? null : master, slots };
     });
 }
+
+/** How many keys of the node on `port` match the SCAN pattern `match` (its own keys only). */
+export async function countKeys(port: number, match: string): Promise<number> {
+  let cursor = '0';
+  let count = 0;
+  do {
+    const [next, keys] = (await redisCommand(port, ['SCAN', cursor, 'MATCH', match, 'COUNT', '1000'])) as [
+      string,
+      string[],
+    ];
+    cursor = next;
+    count += keys.length;
+  } while (cursor !== '0');
+  return count;
+}

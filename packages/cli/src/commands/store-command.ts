@@ -38,17 +38,20 @@ export function storeCommand(spec: {
     help,
     async run(args, io) {
       let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+      const options: OptionSpec = {
+        ...spec.options,
+        store: { type: 'string', short: 's' },
+        help: { type: 'boolean', short: 'h' },
+      };
       try {
-        parsed = parseArgs({
-          args: [...args],
+        const result = parseArgs({
+          args: dashSafe(args, options),
           allowPositionals: true,
           strict: true,
-          options: {
-            ...spec.options,
-            store: { type: 'string', short: 's' },
-            help: { type: 'boolean', short: 'h' },
-          },
+          options,
         });
+        // Only string options are `multiple` here, so a list is always a list of strings.
+        parsed = result as typeof parsed;
       } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error), spec.name);
       }
@@ -73,6 +76,43 @@ export function storeCommand(spec: {
       }
     },
   };
+}
+
+/** Base64url text after a dash: a session ID or storage key, never one of the commands' options. */
+const DASHED_ID = /^-[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_.-]+)?$/;
+
+/**
+ * Session IDs and storage keys are base64url, so one in 32 starts with "-", which parseArgs would
+ * take for an option. Rewrites `args` so that such a token is an argument: the value of a string
+ * option written right before it (`--key -Ab…` becomes `--key=-Ab…`, as does `--owner -1`), or
+ * else a positional (moved after a `--`). Known options and everything after `--` are left alone.
+ */
+export function dashSafe(args: readonly string[], options: OptionSpec): string[] {
+  const known = new Map<string, OptionSpec[string]>();
+  for (const [name, option] of Object.entries(options)) {
+    known.set(`--${name}`, option);
+    if (option.short) known.set(`-${option.short}`, option);
+  }
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    const next = args[i + 1];
+    if (known.get(arg)?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--') {
+      // parseArgs reads `--long=value` and `-svalue` as an option with its value.
+      flags.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else if (!known.has(arg) && DASHED_ID.test(arg)) {
+      positionals.push(arg);
+    } else {
+      flags.push(arg);
+    }
+  }
+  return positionals.length > 0 ? [...flags, '--', ...positionals] : flags;
 }
 
 /**

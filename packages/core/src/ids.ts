@@ -13,9 +13,34 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{22,128}(\.[A-Za-z0-9_-]{1,32})?$/;
 /** What a route (the suffix after the dot) may contain. */
 export const ROUTE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
+/** IDs drawn per CSPRNG call: one call costs about as much as building a whole session. */
+const POOLED_IDS = 128;
+
+let pool = new Uint8Array(0);
+let poolOffset = 0;
+let poolSource: unknown = null;
+
+/**
+ * ID_BYTES fresh bytes from the Web Crypto CSPRNG. Each getRandomValues call costs ~5 µs in Node
+ * whatever its size, so bytes are drawn for POOLED_IDS IDs at a time and each byte is handed out
+ * once. The pool belongs to the getRandomValues function that filled it: if that function is
+ * replaced (a test pinning IDs, a polyfill installed late), the pool is dropped and refilled.
+ */
+function randomIdBytes(): Uint8Array {
+  const source = crypto.getRandomValues;
+  if (source !== poolSource || poolOffset + ID_BYTES > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(ID_BYTES * POOLED_IDS));
+    poolSource = source;
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + ID_BYTES);
+  poolOffset += ID_BYTES;
+  return bytes;
+}
+
 /** A fresh session ID from the Web Crypto CSPRNG, with `.route` appended when given. */
 export function generateSessionId(route: string | null = null): string {
-  const id = toBase64url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
+  const id = toBase64url(randomIdBytes());
   return route === null ? id : `${id}.${route}`;
 }
 

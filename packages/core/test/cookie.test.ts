@@ -84,6 +84,38 @@ describe('signing', () => {
     );
   });
 
+  test('IDs come from whatever getRandomValues is current: a pooled byte is never reused', () => {
+    // The pool draws bytes for many IDs per CSPRNG call; replacing the function must drop it.
+    generateSessionId(); // a pool filled by the real CSPRNG
+    const calls: number[] = [];
+    const pinned = vi
+      .spyOn(crypto, 'getRandomValues')
+      .mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+        if (array instanceof Uint8Array) {
+          calls.push(array.length);
+          array.fill(0x5a);
+        }
+        return array;
+      });
+    let first: string;
+    let second: string;
+    try {
+      first = generateSessionId();
+      second = generateSessionId();
+    } finally {
+      pinned.mockRestore();
+    }
+    expect(first).toBe('Wlpa'.repeat(8));
+    expect(second).toBe(first);
+    expect(calls).toHaveLength(1); // one draw served both IDs
+    const after = generateSessionId();
+    expect(after).not.toBe(first); // the pinned pool is gone with the pin
+    // Every ID of many pool refills is distinct: bytes are handed out once.
+    const ids = new Set(Array.from({ length: 1_000 }, generateSessionId));
+    expect(ids.size).toBe(1_000);
+    expect(ids.has(after)).toBe(false);
+  });
+
   test('IDs: 192 random bits, base64url, unique', () => {
     const ids = new Set(Array.from({ length: 10_000 }, generateSessionId));
     expect(ids.size).toBe(10_000);

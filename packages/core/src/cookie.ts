@@ -89,7 +89,8 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
   if (resolved.name.startsWith('__Secure-') && !resolved.secure) {
     throw new SessionConfigError('A "__Secure-" cookie needs secure: true.');
   }
-  return resolved;
+  // Frozen: serializeCookie caches the attributes built from it.
+  return Object.freeze(resolved);
 }
 
 /** Longest Cookie header we look through; real ones stay far below, hostile ones are cut short. */
@@ -123,17 +124,51 @@ export function serializeCookie(
   expires: number | null,
   now: number,
 ): string {
-  const parts = [`${options.name}=${encodeURIComponent(value)}`, `Path=${options.path}`];
-  if (options.domain) parts.push(`Domain=${options.domain}`);
+  const { head, tail } = attributesOf(options);
+  let header = `${options.name}=${encodeURIComponent(value)}${head}`;
   if (expires !== null) {
     const maxAge = Math.max(0, Math.floor((expires - now) / 1000));
-    parts.push(`Expires=${new Date(now + maxAge * 1000).toUTCString()}`, `Max-Age=${maxAge}`);
+    header += `; Expires=${httpDate(now + maxAge * 1000)}; Max-Age=${maxAge}`;
   }
-  if (options.httpOnly) parts.push('HttpOnly');
-  if (options.secure) parts.push('Secure');
-  parts.push(`SameSite=${options.sameSite[0]?.toUpperCase()}${options.sameSite.slice(1)}`);
-  if (options.partitioned) parts.push('Partitioned');
-  return parts.join('; ');
+  return header + tail;
+}
+
+/** The attributes before and after Expires / Max-Age, which only depend on the options. */
+interface CookieAttributes {
+  head: string;
+  tail: string;
+}
+
+// A Set-Cookie goes out on every write: the fixed attributes are built once per options object.
+const attributeCache = new WeakMap<ResolvedCookieOptions, CookieAttributes>();
+
+function attributesOf(options: ResolvedCookieOptions): CookieAttributes {
+  let cached = attributeCache.get(options);
+  if (cached === undefined) {
+    let tail = '';
+    if (options.httpOnly) tail += '; HttpOnly';
+    if (options.secure) tail += '; Secure';
+    tail += `; SameSite=${options.sameSite[0]?.toUpperCase()}${options.sameSite.slice(1)}`;
+    if (options.partitioned) tail += '; Partitioned';
+    const head = `; Path=${options.path}${options.domain ? `; Domain=${options.domain}` : ''}`;
+    cached = { head, tail };
+    attributeCache.set(options, cached);
+  }
+  return cached;
+}
+
+// Expires has one-second resolution, and the requests of one second share it.
+let httpDateSecond = Number.NaN;
+let httpDateText = '';
+
+/** `at` (epoch ms) as an HTTP date, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
+function httpDate(at: number): string {
+  const second = Math.floor(at / 1000);
+  if (second !== httpDateSecond) {
+    httpDateText = new Date(second * 1000).toUTCString();
+    httpDateSecond = second;
+  }
+  return httpDateText;
 }
 
 /** A Set-Cookie value that deletes the cookie (same name, path and domain, expired). */

@@ -12,7 +12,7 @@ import { cp, mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePortRange } from '@sessionkit/testing';
+import { findFreePortRange, PORT_RANGES } from '@sessionkit/testing';
 import { build } from 'tsup';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -114,7 +114,7 @@ export interface RunningServer {
 
 /** Starts `next start` on a free port of 127.0.0.1 and resolves once it answers HTTP. */
 export async function startServer(fixture: BuiltFixture, env: FixtureEnv): Promise<RunningServer> {
-  const port = await findFreePortRange(1, { min: 30000, max: 40000 });
+  const port = await findFreePortRange(1, PORT_RANGES.http);
   const child = spawn(
     process.execPath,
     [fixture.nextBin, 'start', fixture.dir, '--port', String(port), '--hostname', '127.0.0.1'],

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findFreePortRange } from '@sessionkit/testing';
+import { findFreePortRange, PORT_RANGES } from '@sessionkit/testing';
 import mysql from 'mysql2/promise';
 import { type PrivateServer, startPrivateServer } from './private-server';
 import { findExecutable } from './processes';
@@ -74,7 +74,7 @@ export async function startPrivateMariadb(): Promise<PrivateServer> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const port = await findFreePortRange(1, { min: 44000, max: 48000 });
+  const port = await findFreePortRange(1, PORT_RANGES.mariadb);
   const adminUrl = `mysql://root@127.0.0.1:${port}/mysql`;
   const server = await startPrivateServer({
     name: 'mariadb',

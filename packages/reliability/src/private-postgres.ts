@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findFreePortRange } from '@sessionkit/testing';
+import { findFreePortRange, PORT_RANGES } from '@sessionkit/testing';
 import pg from 'pg';
 import { type PrivateServer, startPrivateServer } from './private-server';
 import { accountIds, findExecutable } from './processes';
@@ -89,7 +89,7 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const port = await findFreePortRange(1, { min: 40000, max: 44000 });
+  const port = await findFreePortRange(1, PORT_RANGES.postgres);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return startPrivateServer({
     name: 'postgres',

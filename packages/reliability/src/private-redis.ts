@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePortRange, localRedisUnavailable, redisPing } from '@sessionkit/testing';
+import { findFreePortRange, localRedisUnavailable, PORT_RANGES, redisPing } from '@sessionkit/testing';
 import { type PrivateServer, startPrivateServer } from './private-server';
 
 /** Why a private Redis cannot be started here, or null when it can. */
@@ -25,7 +25,7 @@ export function privateRedisUnavailable(): string | null {
  */
 export async function startPrivateRedis(): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sk-rel-redis-'));
-  const port = await findFreePortRange(1, { min: 48000, max: 52000 });
+  const port = await findFreePortRange(1, PORT_RANGES.privateRedis);
   return startPrivateServer({
     name: 'redis',
     port,

@@ -5,7 +5,7 @@
 import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 import type { Backend } from './backends';
 import { TOPOLOGY_SCRIPT } from './local-redis';
-import { findFreePortRange } from './ports';
+import { findFreePortRange, PORT_RANGES } from './ports';
 
 /** A started backend container and the URL that reaches it. */
 export interface StartedBackend {
@@ -117,13 +117,13 @@ async function topology(
   let ports: number[];
   let url: string;
   if (backend === 'redis-cluster') {
-    const base = await findFreePortRange(6);
+    const base = await findFreePortRange(6, { ...PORT_RANGES.redisCluster, alsoOffsets: [10000] });
     ports = [0, 1, 2, 3, 4, 5].map((i) => base + i);
     env.REDIS_CLUSTER_BASE_PORT = String(base);
     url = `redis://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`;
   } else {
-    const master = await findFreePortRange(3, { min: 20000, max: 29000 });
-    const sentinel = await findFreePortRange(3, { min: 30000, max: 39000 });
+    const master = await findFreePortRange(3, PORT_RANGES.sentinelData);
+    const sentinel = await findFreePortRange(3, PORT_RANGES.sentinels);
     ports = [master, master + 1, master + 2, sentinel, sentinel + 1, sentinel + 2];
     env.REDIS_SENTINEL_MASTER_PORT = String(master);
     env.REDIS_SENTINEL_BASE_PORT = String(sentinel);

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePortRange } from './ports';
+import { findFreePortRange, PORT_RANGES } from './ports';
 
 /** The topology script; also copied into containers by the provisioning code. */
 export const TOPOLOGY_SCRIPT = fileURLToPath(new URL('../../../scripts/redis-topology.sh', import.meta.url));
@@ -247,7 +247,7 @@ function scriptTopology(
 export async function startLocalRedisCluster(
   options: { nodeTimeoutMs?: number } = {},
 ): Promise<LocalRedisCluster> {
-  const base = await findFreePortRange(6, { min: 20000, max: 29000, alsoOffsets: [10000] });
+  const base = await findFreePortRange(6, { ...PORT_RANGES.redisCluster, alsoOffsets: [10000] });
   const dir = mkdtempSync(join(tmpdir(), 'sk-redis-cluster-'));
   const env = {
     REDIS_TOPOLOGY_DIR: dir,
@@ -273,10 +273,9 @@ export async function startLocalRedisSentinel(
   options: { name?: string; downAfterMs?: number; failoverTimeoutMs?: number } = {},
 ): Promise<LocalRedisSentinel> {
   const name = options.name ?? 'sessionkit';
-  const masterPort = await findFreePortRange(3, { min: 20000, max: 29000 });
-  let sentinelBase = await findFreePortRange(3, { min: 30000, max: 39000 });
-  while (Math.abs(sentinelBase - masterPort) < 3)
-    sentinelBase = await findFreePortRange(3, { min: 30000, max: 39000 });
+  // Disjoint ranges: the three data ports and the three sentinel ports can never overlap.
+  const masterPort = await findFreePortRange(3, PORT_RANGES.sentinelData);
+  const sentinelBase = await findFreePortRange(3, PORT_RANGES.sentinels);
   const dir = mkdtempSync(join(tmpdir(), 'sk-redis-sentinel-'));
   const env = {
     REDIS_TOPOLOGY_DIR: dir,

@@ -31,6 +31,14 @@ export async function fastifyApp(variant: Variant, env: ChildEnv): Promise<Serve
   const closers: Array<() => Promise<unknown>> = [];
 
   if (variant.library === 'bare') {
+    // `pnpm calibrate`: a known amount of work per request, measured like any session layer.
+    const busyWaitNs = BigInt(Number(env.BENCH_BUSY_WAIT_US ?? 0) * 1000);
+    if (busyWaitNs > 0n) {
+      app.addHook('onRequest', async () => {
+        const until = process.hrtime.bigint() + busyWaitNs;
+        while (process.hrtime.bigint() < until);
+      });
+    }
     app.get('/seed', async () => ({ ok: true }));
     app.get('/read', async () => ({ user: null }));
     app.get('/write', async () => ({ ok: ++writes }));

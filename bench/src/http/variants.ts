@@ -83,6 +83,8 @@ export interface ChildEnv {
   BENCH_TOUCH_AFTER?: string;
   /** Disables the SQL stores' background prune, so statement counts hold only request work. */
   BENCH_NO_PRUNE?: string;
+  /** Bare Fastify only: an onRequest hook busy-waits this many µs (`pnpm calibrate`). */
+  BENCH_BUSY_WAIT_US?: string;
   /** Writes a V8 CPU profile of the server to this file when it closes (a developer aid). */
   BENCH_CPU_PROFILE?: string;
 }

@@ -44,14 +44,13 @@ export function storeCommand(spec: {
         help: { type: 'boolean', short: 'h' },
       };
       try {
-        const result = parseArgs({
+        // Only string options are `multiple` here, so a list is always a list of strings.
+        parsed = parseArgs({
           args: dashSafe(args, options),
           allowPositionals: true,
           strict: true,
           options,
-        });
-        // Only string options are `multiple` here, so a list is always a list of strings.
-        parsed = result as typeof parsed;
+        }) as typeof parsed;
       } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error), spec.name);
       }

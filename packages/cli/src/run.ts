@@ -1,3 +1,4 @@
+import { redactSecrets } from '@sessionkit/core';
 import { COMMANDS } from './commands/index';
 import { type CliIo, EXIT, processIo, UsageError } from './io';
 
@@ -42,12 +43,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     return await command.run(rest, io);
   } catch (error) {
+    // Messages are redacted where they are made; this is the last line of defence, since a
+    // driver may quote a connection string.
+    const message = redactSecrets(error instanceof Error ? error.message : String(error));
     if (error instanceof UsageError) {
       const help = error.command === null ? 'sessionkit --help' : `sessionkit ${error.command} --help`;
-      io.stderr(`sessionkit: ${error.message}\nRun '${help}' for usage.\n`);
+      io.stderr(`sessionkit: ${message}\nRun '${help}' for usage.\n`);
       return EXIT.usage;
     }
-    io.stderr(`sessionkit: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`sessionkit: ${message}\n`);
     return EXIT.failure;
   }
 }

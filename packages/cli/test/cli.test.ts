@@ -104,6 +104,35 @@ describe('runCli (in process)', () => {
     expect((await run('schema', 'postgres', '-h')).stdout).toBe(schemaHelp.stdout);
   });
 
+  test('schema --help says what each dialect prints, and each claim is in that DDL (issue 14.9)', async () => {
+    const { stdout } = await run('schema', '--help');
+    // SQL Server has no CREATE TABLE IF NOT EXISTS; the help used to claim it for every dialect.
+    expect(stdout).not.toMatch(/CREATE TABLE IF NOT EXISTS with its indexes/);
+    const claims: Array<[string, RegExp, string[]]> = [
+      [
+        'postgres',
+        /^ {2}postgres +CREATE TABLE IF NOT EXISTS, then CREATE INDEX IF NOT EXISTS/m,
+        ['CREATE TABLE IF NOT EXISTS', 'CREATE INDEX IF NOT EXISTS'],
+      ],
+      [
+        'mysql',
+        /^ {2}mysql +CREATE TABLE IF NOT EXISTS, the indexes declared inside it \(KEY/m,
+        ['CREATE TABLE IF NOT EXISTS', '  KEY '],
+      ],
+      [
+        'mssql',
+        /^ {2}mssql +IF OBJECT_ID\(N'<table>', N'U'\) IS NULL BEGIN CREATE TABLE/m,
+        ["IF OBJECT_ID(N'[sessionkit_sessions]', N'U') IS NULL", 'BEGIN', 'CREATE INDEX', 'END;'],
+      ],
+    ];
+    for (const [dialect, line, fragments] of claims) {
+      expect(stdout, dialect).toMatch(line);
+      const ddl = (await run('schema', dialect)).stdout;
+      for (const fragment of fragments) expect(ddl, dialect).toContain(fragment);
+    }
+    expect((await run('schema', 'mssql')).stdout).not.toContain('IF NOT EXISTS');
+  });
+
   test('usage errors exit 2 with a message on stderr', async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /^Usage: sessionkit <command>/],

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSessionManager, createStoreFromConfig } from '@sessionkit/core';
@@ -150,6 +150,8 @@ describe('store commands on the file store', () => {
 
   test('SESSIONKIT_STORE is the default store', async () => {
     const previous = process.env.SESSIONKIT_STORE;
+    // The CLI creates no directory (issue 14.7): the app would have created it.
+    await mkdir(join(dir, 'env'));
     process.env.SESSIONKIT_STORE = `file://${dir}/env`;
     try {
       expect(await run('count')).toEqual({ code: 0, stdout: '0\n', stderr: '' });

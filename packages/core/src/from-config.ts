@@ -1,6 +1,7 @@
-import { SessionConfigError } from './errors';
+import { type ConfiguredStore, rootCauseText, toConfiguredStore } from './configured-store';
+import { isSessionError, SessionConfigError, SessionStoreError } from './errors';
 import { createMemoryStore } from './memory-store';
-import type { SessionStore, StoreWith } from './store';
+import { passwordsIn, scrub } from './redact';
 import {
   type ResolvedStoreConfig,
   resolveStoreConfig,
@@ -9,14 +10,29 @@ import {
 } from './store-config';
 import { parseStoreUrl } from './store-url';
 
-/** A store created from configuration. Its close() also closes the driver client it created. */
-export interface ConfiguredStore extends StoreWith<'close'> {
-  /** What was configured, without secrets: for logs and `sessionkit` CLI output. */
-  readonly description: string;
+export {
+  type ConfiguredStore,
+  findCause,
+  missingTableExplainer,
+  type StoreErrorExplainer,
+  shellWord,
+  toConfiguredStore,
+} from './configured-store';
+
+/** How {@link createStoreFromConfig} asks a store package to open its store. */
+export interface OpenStoreContext {
+  /** Open only a store that exists: create no directory, table or collection (see `mustExist`). */
+  readonly mustExist: boolean;
 }
 
-/** What a store package exports so {@link createStoreFromConfig} can open it. */
-export type OpenStoreFromConfig = (config: ResolvedStoreConfig) => Promise<ConfiguredStore>;
+/**
+ * What a store package exports so {@link createStoreFromConfig} can open it. Failures name the
+ * store and never contain a password.
+ */
+export type OpenStoreFromConfig = (
+  config: ResolvedStoreConfig,
+  context: OpenStoreContext,
+) => Promise<ConfiguredStore>;
 
 export interface StoreFromConfigOptions {
   /**
@@ -27,6 +43,15 @@ export interface StoreFromConfigOptions {
   importModule?: (specifier: string) => Promise<unknown>;
   /** Where `SESSIONKIT_STORE` is read from. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Open only a store that is already there, creating nothing: a missing file-store directory or
+   * MongoDB collection fails with a SessionStoreError that says how to create it (SQL tables and
+   * Redis key spaces are never created by opening; a missing SQL table fails on first use with
+   * the same kind of message). The `sessionkit` CLI sets it, so a mistyped location is reported
+   * instead of appearing as a new, empty store.
+   * @default false
+   */
+  mustExist?: boolean;
 }
 
 /** The store package and driver each type needs, for the install hint. */
@@ -44,6 +69,9 @@ const PACKAGES: Record<Exclude<StoreType, 'memory'>, string[]> = {
  * `SESSIONKIT_STORE` environment variable. The configuration is validated completely before
  * anything connects; the store package (and its driver) is imported only for the type in use, so
  * core depends on none of them. The driver client is created here and closed by `close()`.
+ *
+ * Unknown URL parameters and unknown configuration fields are errors (SessionConfigError naming
+ * the field and the accepted ones). No message, parsed input or not, contains the password.
  *
  * @example
  * // SESSIONKIT_STORE=redis://:secret@127.0.0.1:6379/0
@@ -64,6 +92,17 @@ export async function createStoreFromConfig(
     (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ??
     {};
   const input = source ?? env.SESSIONKIT_STORE;
+  try {
+    return await openConfigured(input, options);
+  } catch (error) {
+    throw withoutSecrets(error, secretsOf(input));
+  }
+}
+
+async function openConfigured(
+  input: StoreConfig | string | undefined,
+  options: StoreFromConfigOptions,
+): Promise<ConfiguredStore> {
   if (input === undefined || input === '') {
     throw new SessionConfigError(
       'No session store is configured: pass a configuration, or set SESSIONKIT_STORE to a URL such as ' +
@@ -81,11 +120,35 @@ export async function createStoreFromConfig(
   const importModule = options.importModule ?? importFromAppOrCore;
   const open = await loadOpener(config.type, packages, importModule);
   try {
-    return await open(config);
+    return await open(config, { mustExist: options.mustExist === true });
   } catch (error) {
     if (isModuleNotFound(error)) throw installHint(config.type, packages, error);
-    throw error;
+    if (isSessionError(error)) throw error;
+    throw new SessionStoreError(`Cannot open ${describeStoreConfig(config)}: ${rootCauseText(error)}`, {
+      cause: error,
+    });
   }
+}
+
+/** The password of a configuration, in every form a message could echo it. */
+function secretsOf(input: StoreConfig | string | undefined): string[] {
+  if (typeof input === 'string') return passwordsIn(input.trim());
+  const password = (input as { password?: unknown } | undefined)?.password;
+  return typeof password === 'string' ? [password] : [];
+}
+
+/**
+ * The error with any trace of the password removed from its message. Messages built here are
+ * redacted when written; this also covers a driver that quotes its connection string. A scrubbed
+ * error drops its cause, which may quote the password too.
+ */
+function withoutSecrets(error: unknown, secrets: string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const message = scrub(error.message, secrets);
+  if (message === error.message) return error;
+  return isSessionError(error, 'SESSION_CONFIG_INVALID')
+    ? new SessionConfigError(message)
+    : new SessionStoreError(message);
 }
 
 /** One line describing a configuration, with no password in it. */
@@ -163,44 +226,4 @@ async function importFromAppOrCore(specifier: string): Promise<unknown> {
     }
     return import(/* webpackIgnore: true */ /* @vite-ignore */ pathToFileURL(resolved).href);
   }
-}
-
-const STORE_METHODS = [
-  'get',
-  'set',
-  'touch',
-  'destroy',
-  'destroyByOwner',
-  'listByOwner',
-  'count',
-  'clear',
-  'prune',
-] as const;
-
-/**
- * Wraps a store created from configuration: adds the description, and a close() that stops the
- * store and then closes the driver client that was created for it (and only that one).
- */
-export function toConfiguredStore(
-  store: SessionStore,
-  description: string,
-  closeClient: () => Promise<void> = async () => {},
-): ConfiguredStore {
-  const wrapped: Record<string, unknown> = { capabilities: store.capabilities, description };
-  for (const method of STORE_METHODS) {
-    const fn = store[method];
-    if (typeof fn === 'function') wrapped[method] = fn.bind(store);
-  }
-  let closing: Promise<void> | undefined;
-  wrapped.close = () => {
-    closing ??= (async () => {
-      try {
-        await store.close?.();
-      } finally {
-        await closeClient();
-      }
-    })();
-    return closing;
-  };
-  return Object.freeze(wrapped) as unknown as ConfiguredStore;
 }

@@ -17,8 +17,13 @@ export {
   type ConfiguredStore,
   createStoreFromConfig,
   describeStoreConfig,
+  findCause,
+  missingTableExplainer,
+  type OpenStoreContext,
   type OpenStoreFromConfig,
+  type StoreErrorExplainer,
   type StoreFromConfigOptions,
+  shellWord,
   toConfiguredStore,
 } from './from-config';
 export { sha256Base64url } from './hashing';
@@ -27,6 +32,7 @@ export { generateSessionId, isWellFormedSessionId, routeOf, storageKeyFor, withR
 export { type CookieSource, createSessionManager, SessionManager } from './manager';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store';
 export type { SessionManagerOptions, StoreErrorPolicy } from './options';
+export { redactSecrets, redactUrl } from './redact';
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session';
 export { MIN_SECRET_LENGTH } from './signer';
 export * from './store';
@@ -38,9 +44,10 @@ export {
   type ResolvedStoreConfig,
   resolveStoreConfig,
   type SqlStoreConfig,
+  STORE_CONFIG_FIELDS,
   STORE_TYPES,
   type StoreConfig,
   type StoreType,
 } from './store-config';
-export { parseStoreUrl, redactUrl } from './store-url';
+export { parseStoreUrl, STORE_URL_PARAMETERS } from './store-url';
 export { type CookieVerifier, createCookieVerifier } from './verify';

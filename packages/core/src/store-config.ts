@@ -111,6 +111,35 @@ const DEFAULT_PORTS = {
   mssql: 1433,
   mongodb: 27017,
 };
+const SQL_FIELDS = ['type', 'host', 'port', 'user', 'password', 'database', 'tableName', 'ssl'] as const;
+
+/**
+ * The settings each type accepts. An unknown one is refused rather than ignored: a misspelt
+ * `tabel` or `prefx` would otherwise point the store, and the CLI's revoke, at the default table
+ * or key prefix.
+ */
+export const STORE_CONFIG_FIELDS: Readonly<Record<StoreType, readonly string[]>> = Object.freeze({
+  memory: ['type', 'maxSessions'],
+  file: ['type', 'directory', 'depth'],
+  redis: [
+    'type',
+    'host',
+    'port',
+    'sentinels',
+    'sentinelName',
+    'cluster',
+    'username',
+    'password',
+    'database',
+    'tls',
+    'prefix',
+  ],
+  mysql: SQL_FIELDS,
+  postgres: SQL_FIELDS,
+  mssql: SQL_FIELDS,
+  mongodb: ['type', 'host', 'port', 'srv', 'username', 'password', 'database', 'collectionName', 'options'],
+});
+
 const HOST = /^[A-Za-z0-9._:[\]-]{1,253}$/;
 
 function fail(field: string, problem: string): never {
@@ -205,6 +234,12 @@ export function resolveStoreConfig(input: unknown): ResolvedStoreConfig {
   const type = config.type;
   if (typeof type !== 'string' || !STORE_TYPES.includes(type as StoreType)) {
     fail('type', `must be one of ${STORE_TYPES.join(', ')} (got ${JSON.stringify(type)}).`);
+  }
+  const accepted = STORE_CONFIG_FIELDS[type as StoreType];
+  for (const field of Object.keys(config)) {
+    if (!accepted.includes(field)) {
+      fail(field, `is not a setting of a ${type} store; the settings are ${accepted.join(', ')}.`);
+    }
   }
   switch (type as StoreType) {
     case 'memory': {

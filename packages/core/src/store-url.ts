@@ -1,5 +1,20 @@
 import { SessionConfigError } from './errors';
+import { redactUrl } from './redact';
 import type { HostPort, StoreConfig } from './store-config';
+
+/**
+ * The query parameters each family of URLs understands. Anything else is refused: a misspelt
+ * `?tabel=` silently falling back to the default table would count, or revoke, the wrong sessions.
+ * MongoDB URLs also pass the driver's own connection-string options through; the driver rejects
+ * the ones it does not know when the store opens, before connecting.
+ */
+export const STORE_URL_PARAMETERS = Object.freeze({
+  memory: ['maxSessions'],
+  file: ['depth'],
+  redis: ['prefix', 'tls'],
+  sql: ['table', 'ssl'],
+  mongodb: ['collection'],
+} as const);
 
 /**
  * Turns one store URL into a {@link StoreConfig}:
@@ -13,13 +28,16 @@ import type { HostPort, StoreConfig } from './store-config';
  *   mongodb://user:pass@host:27017/db?collection=sessions     mongodb+srv://user:pass@cluster.example.net/db
  *
  * WHATWG `URL` cannot hold several hosts, so the authority is split by hand. Errors show the URL
- * with its password replaced by `***`.
+ * with its password replaced by `***`, name an unknown query parameter with the accepted ones
+ * ({@link STORE_URL_PARAMETERS}), and refuse a relative file path (`file://relative/x` names a
+ * host, not a folder).
  */
 export function parseStoreUrl(url: string): StoreConfig {
   if (typeof url !== 'string' || url.trim() === '') fail(String(url), 'it is empty');
   const trimmed = url.trim();
   if (trimmed === 'memory:' || trimmed === 'memory://' || trimmed.startsWith('memory:?')) {
     const query = new URLSearchParams(trimmed.split('?')[1] ?? '');
+    knownParams(url, query, 'memory');
     const maxSessions = query.get('maxSessions');
     return {
       type: 'memory',
@@ -49,6 +67,7 @@ export function parseStoreUrl(url: string): StoreConfig {
             : scheme === 'sqlserver'
               ? 'mssql'
               : scheme;
+      knownParams(url, query, 'sql');
       const only = single(url, parts.hosts);
       return {
         type,
@@ -57,7 +76,7 @@ export function parseStoreUrl(url: string): StoreConfig {
         ...credentials(parts, 'user'),
         database: parts.path[0] ?? '',
         ...(query.get('table') ? { tableName: query.get('table') as string } : {}),
-        ...(query.get('ssl') === 'true' ? { ssl: true } : {}),
+        ...(flag(url, query, 'ssl') ? { ssl: true } : {}),
       };
     }
     case 'mongodb':
@@ -87,14 +106,6 @@ export function parseStoreUrl(url: string): StoreConfig {
   }
 }
 
-/** The URL with any password replaced by `***`, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_all, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
-  });
-}
-
 interface UrlParts {
   scheme: string;
   user?: string;
@@ -106,6 +117,24 @@ interface UrlParts {
 
 function fail(url: string, reason: string): never {
   throw new SessionConfigError(`Cannot use the session store URL "${redactUrl(url)}": ${reason}.`);
+}
+
+/** Fails on a query parameter that the URL's family does not accept, listing the ones it does. */
+function knownParams(url: string, query: URLSearchParams, family: keyof typeof STORE_URL_PARAMETERS): void {
+  const accepted: readonly string[] = STORE_URL_PARAMETERS[family];
+  for (const name of query.keys()) {
+    if (!accepted.includes(name)) {
+      fail(url, `the parameter "${name}" is not known; ${family} URLs accept ${accepted.join(', ')}`);
+    }
+  }
+}
+
+/** A true/false query parameter; anything else is a mistake worth reporting. */
+function flag(url: string, query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null || value === 'false') return false;
+  if (value === 'true') return true;
+  return fail(url, `${name} must be true or false (got "${value}")`);
 }
 
 function decode(url: string, text: string): string {
@@ -124,7 +153,8 @@ function number(url: string, field: string, text: string): number {
 
 function split(url: string): UrlParts {
   const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?$/i.exec(url);
-  if (!match) return fail(url, 'it is not of the form scheme://[user:password@]host[:port][/path][?options]');
+  if (!match) return fail(url, 'it is not of the form scheme://[credentials@]host[:port][/path][?options]');
+  unencodedAt(url, url.slice(url.indexOf('://') + 3));
   const [, scheme = '', authority = '', pathname = '', search = ''] = match;
   const at = authority.lastIndexOf('@');
   const userinfo = at === -1 ? null : authority.slice(0, at);
@@ -144,6 +174,25 @@ function split(url: string): UrlParts {
       .map((segment) => decode(url, segment)),
     query: new URLSearchParams(search),
   };
+}
+
+/**
+ * Refuses an '@' anywhere but at the end of the credentials. A password with a raw '@', '/', '?'
+ * or '#' moves the end of the authority, and the parser would then quote a piece of the password
+ * as a "host", "database" or "parameter" in its error message; asking for percent-encoding
+ * instead keeps every message free of it.
+ */
+function unencodedAt(url: string, rest: string): void {
+  const at = rest.indexOf('@');
+  if (at === -1) return;
+  const authorityEnd = rest.search(/[/?#]/);
+  if (rest.indexOf('@', at + 1) !== -1 || (authorityEnd !== -1 && at > authorityEnd)) {
+    fail(
+      url,
+      "it has an '@' after the host part: percent-encode '@', '/', '?' and '#' inside a password or a " +
+        'parameter (%40, %2F, %3F, %23)',
+    );
+  }
 }
 
 function hostPort(url: string, entry: string): HostPort {
@@ -172,11 +221,12 @@ function credentials(parts: UrlParts, userField: 'user' | 'username') {
 
 function redisConfig(url: string, parts: UrlParts): StoreConfig {
   const { scheme, path, query } = parts;
+  knownParams(url, query, 'redis');
   const prefix = query.get('prefix');
   const common = {
     type: 'redis' as const,
     ...credentials(parts, 'username'),
-    ...(scheme === 'rediss' || query.get('tls') === 'true' ? { tls: true } : {}),
+    ...(scheme === 'rediss' || flag(url, query, 'tls') ? { tls: true } : {}),
     ...(prefix === null ? {} : { prefix }),
   };
   const database = (segment: string | undefined) =>
@@ -198,9 +248,30 @@ function redisConfig(url: string, parts: UrlParts): StoreConfig {
 
 function fileConfig(url: string): StoreConfig {
   const [location = '', search = ''] = url.slice('file:'.length).split('?');
-  // file:///abs/path (the standard form) or file:relative/path (resolved by the file store).
-  const directory = decode(url, location.startsWith('//') ? location.slice(2) : location);
-  if (directory === '') fail(url, 'it names no directory: file:///path/to/sessions');
-  const depth = new URLSearchParams(search).get('depth');
+  // The standard forms only: file:///abs/path, file://localhost/abs/path, file:/abs/path. In
+  // file://relative/x, "relative" is a host; reading it as a relative path made the folder depend
+  // on the working directory of whoever ran the command.
+  const hostEnd = location.startsWith('//') ? location.indexOf('/', 2) : -1;
+  const host = location.startsWith('//') ? location.slice(2, hostEnd === -1 ? undefined : hostEnd) : '';
+  if (host !== '' && host.toLowerCase() !== 'localhost') {
+    fail(
+      url,
+      `"${redactUrl(host)}" is read as a host name, and a store directory must be an absolute path: ` +
+        'write file:///absolute/path/to/sessions (three slashes)',
+    );
+  }
+  const path = decode(
+    url,
+    location.startsWith('//') ? location.slice(hostEnd === -1 ? location.length : hostEnd) : location,
+  );
+  if (path === '') fail(url, 'it names no directory: file:///path/to/sessions');
+  // file:///C:/sessions on Windows: the drive letter follows the slash.
+  const directory = /^\/[A-Za-z]:[\\/]/.test(path) ? path.slice(1) : path;
+  if (!directory.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(directory)) {
+    fail(url, 'the directory is a relative path; write an absolute one: file:///absolute/path/to/sessions');
+  }
+  const query = new URLSearchParams(search);
+  knownParams(url, query, 'file');
+  const depth = query.get('depth');
   return { type: 'file', directory, ...(depth === null ? {} : { depth: number(url, 'depth', depth) }) };
 }

@@ -1,5 +1,7 @@
-import { readdir } from 'node:fs/promises';
-import { createStoreFromConfig } from '@sessionkit/core';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStoreFromConfig, isSessionError } from '@sessionkit/core';
 import { describe, expect, test } from 'vitest';
 import { freshDir } from './helpers';
 
@@ -17,5 +19,21 @@ describe('createStoreFromConfig: file', () => {
     const shards = (await readdir(`${dir}/sessions`)).filter((name) => /^[0-9a-f]{2}$/.test(name));
     expect(shards).toHaveLength(1);
     await store.close();
+  });
+
+  test('mustExist: a missing directory is an error that says how to create it, and is not created', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sessionkit-core-'));
+    try {
+      const missing = join(root, 'missing', 'dir');
+      const error = await createStoreFromConfig(`file://${missing}`, { mustExist: true }).catch(
+        (e: unknown) => e,
+      );
+      expect(isSessionError(error, 'SESSION_STORE_ERROR')).toBe(true);
+      expect((error as Error).message).toContain(`${missing} does not exist; nothing was created`);
+      expect((error as Error).message).toContain(`mkdir -p '${missing}'`);
+      await expect(stat(join(root, 'missing'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,15 +1,19 @@
 import {
   describeStoreConfig,
+  missingTableExplainer,
   type OpenStoreFromConfig,
   SessionConfigError,
+  shellWord,
   toConfiguredStore,
 } from '@sessionkit/core';
+import { DEFAULT_TABLE_NAME } from '@sessionkit/sql';
 import { createMysqlStore } from './mysql-store';
 
 /**
  * Opens a MySQL / MariaDB store from a validated configuration, creating the mysql2 pool itself;
  * the returned store's close() ends that pool. Used by core's `createStoreFromConfig`. The table
- * is not created: run `sessionkit schema mysql` (or the store's createSchema()) once.
+ * is not created: run `sessionkit schema mysql` (or the store's createSchema()) once; a query on
+ * a missing table (ER_NO_SUCH_TABLE, 1146) fails with that advice, naming the table.
  */
 export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
   if (config.type !== 'mysql')
@@ -26,5 +30,15 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
     connectTimeout: 5_000,
   });
   const store = createMysqlStore(pool, config.tableName === undefined ? {} : { tableName: config.tableName });
-  return toConfiguredStore(store, describeStoreConfig(config), () => pool.end());
+  const table = config.tableName ?? DEFAULT_TABLE_NAME;
+  const client = ['mysql', '-h', config.host, '-P', String(config.port)];
+  if (config.user !== undefined) client.push('-u', config.user);
+  if (config.password !== undefined) client.push('-p');
+  client.push(config.database);
+  const explain = missingTableExplainer((e) => (e as { errno?: unknown }).errno === 1146, {
+    table,
+    database: config.database,
+    create: `sessionkit schema mysql --table ${table} | ${client.map(shellWord).join(' ')}`,
+  });
+  return toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explain);
 };

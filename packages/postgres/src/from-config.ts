@@ -1,15 +1,19 @@
 import {
   describeStoreConfig,
+  missingTableExplainer,
   type OpenStoreFromConfig,
   SessionConfigError,
+  shellWord,
   toConfiguredStore,
 } from '@sessionkit/core';
+import { DEFAULT_TABLE_NAME } from '@sessionkit/sql';
 import { createPostgresStore } from './postgres-store';
 
 /**
  * Opens a PostgreSQL store from a validated configuration, creating the pg pool itself; the
  * returned store's close() ends that pool. Used by core's `createStoreFromConfig`. The table is
- * not created: run `sessionkit schema postgres` (or the store's createSchema()) once.
+ * not created: run `sessionkit schema postgres` (or the store's createSchema()) once; a query on
+ * a missing table (SQLSTATE 42P01) fails with that advice, naming the table.
  */
 export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
   if (config.type !== 'postgres')
@@ -32,5 +36,14 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
     pool,
     config.tableName === undefined ? {} : { tableName: config.tableName },
   );
-  return toConfiguredStore(store, describeStoreConfig(config), () => pool.end());
+  const table = config.tableName ?? DEFAULT_TABLE_NAME;
+  const psql = ['psql', '-h', config.host, '-p', String(config.port)];
+  if (config.user !== undefined) psql.push('-U', config.user);
+  psql.push('-d', config.database);
+  const explain = missingTableExplainer((e) => (e as { code?: unknown }).code === '42P01', {
+    table,
+    database: config.database,
+    create: `sessionkit schema postgres --table ${table} | ${psql.map(shellWord).join(' ')}`,
+  });
+  return toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explain);
 };

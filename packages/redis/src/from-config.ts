@@ -51,12 +51,29 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
             db: config.database,
           });
   // Failures reach callers as SessionStoreErrors from each command; without a listener ioredis
-  // would also print every reconnection attempt.
-  client.on('error', () => {});
+  // would also print every reconnection attempt. The last one is kept: a command that gives up
+  // while the client is offline only says "max retries per request limit", and the operator
+  // needs the connection's own failure (ECONNREFUSED, a DNS error, NOAUTH) instead.
+  let lastConnectionError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastConnectionError = error;
+  });
+  client.on('ready', () => {
+    lastConnectionError = undefined;
+  });
+  const explain = () =>
+    client.status !== 'ready' && lastConnectionError
+      ? `cannot reach Redis: ${lastConnectionError.message}`
+      : undefined;
   const store = createRedisStore(client as unknown as RedisClientLike, {
     ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
   });
-  return toConfiguredStore(store, describeStoreConfig(config), async () => {
-    await client.quit().catch(() => client.disconnect());
-  });
+  return toConfiguredStore(
+    store,
+    describeStoreConfig(config),
+    async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+    explain,
+  );
 };

@@ -40,8 +40,14 @@ export function schemaFor(dialect: SchemaDialect, options: SqlSchemaOptions = {}
 
 const HELP = `Usage: sessionkit schema <mysql|postgres|mssql> [--table NAME]
 
-Prints the DDL of the sessionkit session table: CREATE TABLE IF NOT EXISTS with its indexes,
-idempotent, ready for a migration file. mariadb, postgresql and sqlserver are accepted too.
+Prints the DDL of the sessionkit session table and its two indexes (expiry, owner), ready for a
+migration file; every dialect's script is safe to run twice:
+  postgres  CREATE TABLE IF NOT EXISTS, then CREATE INDEX IF NOT EXISTS for each index
+  mysql     CREATE TABLE IF NOT EXISTS, the indexes declared inside it (KEY ...)
+  mssql     IF OBJECT_ID(N'<table>', N'U') IS NULL BEGIN CREATE TABLE ...; CREATE INDEX ... END
+            (SQL Server has no CREATE TABLE IF NOT EXISTS)
+mariadb, postgresql/pg and sqlserver are accepted too. Apply it with your client, e.g.
+  sessionkit schema postgres | psql -h HOST -d DB
 
 Options:
   -t, --table NAME  table name, 'table' or 'schema.table' (default: sessionkit_sessions)

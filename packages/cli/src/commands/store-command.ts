@@ -13,14 +13,17 @@ export interface StoreCommandContext {
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
-const STORE_HELP = `  -s, --store URL   the store, e.g. redis://127.0.0.1:6379/0, postgres://user:pw@host/db?table=sessions,
-                    file:///var/lib/app/sessions (default: the SESSIONKIT_STORE environment variable)
+const STORE_HELP = `  -s, --store URL   the store, e.g. redis://127.0.0.1:6379/0?prefix=app:, postgres://user:pw@host/db?table=sessions,
+                    file:///var/lib/app/sessions (an absolute path) (default: the SESSIONKIT_STORE
+                    environment variable). An unknown URL parameter is an error. The store must
+                    exist: no command creates a directory, table or collection.
   -h, --help        show this help`;
 
 /**
  * Builds a command that operates on a configured store: parses its options, opens the store
  * (validated before connecting; a missing package gets an install hint), runs, and always closes
- * the store so the process can exit.
+ * the store so the process can exit. The store is opened with `mustExist`: an operator command
+ * on a mistyped location must fail, not report an empty store it has just created.
  */
 export function storeCommand(spec: {
   name: string;
@@ -63,7 +66,7 @@ export function storeCommand(spec: {
       let store: ConfiguredStore;
       try {
         // Resolved from this package first: the CLI depends on the store packages itself.
-        store = await createStoreFromConfig(source, { importModule: importFromCli });
+        store = await createStoreFromConfig(source, { importModule: importFromCli, mustExist: true });
       } catch (error) {
         if (isSessionError(error, 'SESSION_CONFIG_INVALID')) throw new UsageError(error.message, spec.name);
         throw error;

@@ -1,0 +1,164 @@
+import { isSessionError, SessionStoreError } from './errors';
+import { redactSecrets } from './redact';
+import type { SessionStore, StoreWith } from './store';
+
+/** A store created from configuration. Its close() also closes the driver client it created. */
+export interface ConfiguredStore extends StoreWith<'close'> {
+  /** What was configured, without secrets: for logs and `sessionkit` CLI output. */
+  readonly description: string;
+}
+
+/**
+ * Turns a failed store call into the cause an operator can act on, or undefined to keep the
+ * driver's own message: "cannot reach Redis: connect ECONNREFUSED 127.0.0.1:6379" rather than
+ * ioredis's retry-limit message, "table x does not exist; create it with …" for a missing table.
+ */
+export type StoreErrorExplainer = (error: unknown) => string | undefined;
+
+const STORE_METHODS = [
+  'get',
+  'set',
+  'touch',
+  'destroy',
+  'destroyByOwner',
+  'listByOwner',
+  'count',
+  'clear',
+  'prune',
+] as const;
+
+/**
+ * The first error in the `cause` chain of `error` (itself included, and the members of an
+ * AggregateError) that `matches`, or undefined. Store errors wrap driver errors, so a driver code
+ * such as PostgreSQL's 42P01 is found a level or two down.
+ *
+ * @example
+ * findCause(error, (e) => (e as { code?: unknown }).code === '42P01');
+ */
+export function findCause(error: unknown, matches: (error: unknown) => boolean): unknown {
+  const queue = [error];
+  // Bounded: a cause chain can be cyclic.
+  for (let seen = 0; queue.length > 0 && seen < 20; seen++) {
+    const current = queue.shift();
+    if (current === undefined || current === null) continue;
+    if (matches(current)) return current;
+    const { cause, errors } = current as { cause?: unknown; errors?: unknown };
+    if (cause !== undefined) queue.push(cause);
+    if (Array.isArray(errors)) queue.push(...errors);
+  }
+  return undefined;
+}
+
+/**
+ * An explainer for a backend whose table (or collection) is missing: when `isMissing` recognises
+ * an error anywhere in the cause chain, the failure says which table, in which database, that
+ * nothing was created, and the command that creates it.
+ *
+ * @example
+ * missingTableExplainer((e) => (e as { code?: unknown }).code === '42P01', {
+ *   table: 'sessions', database: 'app', create: 'sessionkit schema postgres --table sessions | psql -d app',
+ * });
+ */
+export function missingTableExplainer(
+  isMissing: (error: unknown) => boolean,
+  where: { table: string; database: string; create: string },
+): StoreErrorExplainer {
+  return (error) =>
+    findCause(error, isMissing) === undefined
+      ? undefined
+      : `the table ${where.table} does not exist in database ${where.database} (nothing was created). ` +
+        `Create it once: ${where.create}; or call the store's createSchema() from the app.`;
+}
+
+/** `value` as one shell word: bare when it is plainly safe, single-quoted otherwise. */
+export function shellWord(value: string): string {
+  return /^[\w.,:/@%+=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The innermost message of a failure: what the driver or the OS said (ECONNREFUSED, an unknown
+ * relation), not the layers that wrapped it. Node reports a refused dual-stack connection as an
+ * AggregateError with an empty message, so its members speak for it.
+ */
+export function rootCauseText(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 10; depth++) {
+    const cause = (current as { cause?: unknown } | null)?.cause;
+    if (cause === undefined || cause === null) break;
+    current = cause;
+  }
+  const { message, code, errors } = (current ?? {}) as {
+    message?: unknown;
+    code?: unknown;
+    errors?: unknown;
+  };
+  if (typeof message === 'string' && message !== '') return message;
+  if (Array.isArray(errors) && errors.length > 0) {
+    return [...new Set(errors.map((member) => rootCauseText(member)))].join('; ');
+  }
+  if (typeof code === 'string') return code;
+  return String(current);
+}
+
+/** The failure of `operation` as a SessionStoreError naming the store and the cause, with no password. */
+function explainFailure(
+  operation: string,
+  description: string,
+  error: unknown,
+  explain: StoreErrorExplainer | undefined,
+): unknown {
+  // Conflicts are control flow for core's retry loop; payload and size errors are not the store's.
+  if (
+    isSessionError(error) &&
+    error.code !== 'SESSION_STORE_ERROR' &&
+    error.code !== 'SESSION_STORE_TIMEOUT'
+  ) {
+    return error;
+  }
+  const cause = explain?.(error) ?? rootCauseText(error);
+  return new SessionStoreError(redactSecrets(`${operation} on ${description} failed: ${cause}`), {
+    cause: error,
+    code: isSessionError(error, 'SESSION_STORE_TIMEOUT') ? 'SESSION_STORE_TIMEOUT' : 'SESSION_STORE_ERROR',
+  });
+}
+
+/**
+ * Wraps a store created from configuration: adds the description, failures that name the store
+ * and their cause (through `explain`, when the store package knows better than the driver), and
+ * a close() that stops the store and then closes the driver client that was created for it (and
+ * only that one).
+ *
+ * @example
+ * return toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explainPgError);
+ */
+export function toConfiguredStore(
+  store: SessionStore,
+  description: string,
+  closeClient: () => Promise<void> = async () => {},
+  explain?: StoreErrorExplainer,
+): ConfiguredStore {
+  const wrapped: Record<string, unknown> = { capabilities: store.capabilities, description };
+  for (const method of STORE_METHODS) {
+    const fn = store[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (typeof fn !== 'function') continue;
+    wrapped[method] = async (...args: unknown[]) => {
+      try {
+        return await fn.apply(store, args);
+      } catch (error) {
+        throw explainFailure(method, description, error, explain);
+      }
+    };
+  }
+  let closing: Promise<void> | undefined;
+  wrapped.close = () => {
+    closing ??= (async () => {
+      try {
+        await store.close?.();
+      } finally {
+        await closeClient();
+      }
+    })();
+    return closing;
+  };
+  return Object.freeze(wrapped) as unknown as ConfiguredStore;
+}

@@ -43,4 +43,10 @@ export {
   type StoreType,
 } from './store-config';
 export { parseStoreUrl, redactUrl } from './store-url';
+export {
+  checkStoredRecord,
+  readStoredRecord,
+  type StoredRecordCheck,
+  type StoredRecordFields,
+} from './stored-record';
 export { type CookieVerifier, createCookieVerifier } from './verify';

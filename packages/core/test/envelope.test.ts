@@ -205,7 +205,11 @@ describe('size limit of uncompressed payloads (issue 14, item 2)', () => {
   // decompressed one: before the codec runs, so a planted 40 MB record costs no parse.
   it('rejects a plain body over maxDecodedBytes before the codec parses it', async () => {
     let parsed = 0;
-    const spy: Codec = { ...plainJson, id: 202, decode: (bytes) => (parsed++, plainJson.decode(bytes)) };
+    const decode = (bytes: Uint8Array) => {
+      parsed++;
+      return plainJson.decode(bytes);
+    };
+    const spy: Codec = { ...plainJson, id: 202, decode };
     const envelope = createEnvelope({ maxPayloadBytes: 1024, codec: spy, compression: false });
     const header = Uint8Array.from([0xf5, 0x4b, 1, 0, spy.id]);
     const planted = concatBytes(header, utf8(JSON.stringify({ d: 'x'.repeat(40 * 1024) })));

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSessionError, type SessionError } from '@sessionkit/core';
 import { createFileStore } from '@sessionkit/file';
@@ -375,6 +375,31 @@ describe('shutdown and failures', () => {
     await rm(join(dir, 'sessions'));
     expect(await tier.runMaintenance()).toMatchObject({ backedUp: 1, failed: 0 });
     expect(text(decodeWrapped((await persistent.get('k'))?.payload as Uint8Array).payload)).toBe('precious');
+  });
+
+  test('a backup copy that became corrupt is replaced, not taken for a logout (issue 14)', async () => {
+    const dir = await freshDir();
+    const persistent = createFileStore({ directory: dir, pruneInterval: 0 });
+    const clock = fakeClock();
+    const tier = createTieredStore({
+      store: persistent,
+      clock: clock.now,
+      backupAfterIdle: 0,
+      processExpiresInterval: 600_000,
+    });
+    onTestFinished(() => tier.close().catch(() => undefined));
+    await tier.set('k', textRecord('one', clock.now() + MINUTE));
+    expect(await tier.runMaintenance()).toMatchObject({ backedUp: 1 });
+    await tier.set('k', textRecord('two', clock.now() + MINUTE, 2), { expectedVersion: 1 });
+    // Something else overwrites the backup copy with bytes that are not a record.
+    const [file] = await readdir(join(dir, 'sessions'), { recursive: true, withFileTypes: true }).then(
+      (all) => all.filter((entry) => entry.isFile()),
+    );
+    await writeFile(join(file!.parentPath, file!.name), 'not a record');
+
+    expect(await tier.runMaintenance()).toMatchObject({ backedUp: 1, failed: 0 });
+    expect(text((await tier.get('k'))?.payload), 'still served').toBe('two');
+    expect(text(decodeWrapped((await persistent.get('k'))?.payload as Uint8Array).payload)).toBe('two');
   });
 
   test('close() rejects when sessions could not be saved, after trying every one', async () => {

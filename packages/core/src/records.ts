@@ -102,7 +102,7 @@ export class SessionRecords {
 
   /**
    * The record under `key` and its body. `body` is null when there is no live record: none at
-   * all, expired, past its absolute timeout, unreadable (`unreadable` is then true: see open()),
+   * all, expired, past its absolute timeout, unreadable (`unreadable` is then true: see #open()),
    * or corrupt. A corrupt record (the store rejected get with SESSION_RECORD_CORRUPT) is reported
    * through the payloadError hook and removed now: no node can ever read it, and left in place it
    * would be reported on every request that carries its cookie (a Redis key of another type may

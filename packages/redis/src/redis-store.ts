@@ -3,13 +3,13 @@ import {
   type OwnedSession,
   readStoredRecord,
   SessionConflictError,
-  SessionCorruptRecordError,
   type SessionStore,
   type SetOptions,
   type StoreCapabilities,
 } from '@sessionkit/core';
-import { attempt, checkRecord, invalid, isWrongType, validateClient, validateScanCount } from './checks';
+import { attempt, checkRecord, invalid, validateClient, validateScanCount } from './checks';
 import type { RedisClientLike, RedisCommands } from './client';
+import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
 import {
   DESTROY_IF_OWNED_SCRIPT,
@@ -294,38 +294,6 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
 
     close: async () => undefined,
   };
-}
-
-/**
- * The session hash's p, v, e and o fields; null when the key does not exist. A key of another
- * type answers every hash command with WRONGTYPE; it is reported as a corrupt record rather than
- * as an outage, so core removes it instead of failing every request that carries the cookie
- * (see the README, "Corrupt records").
- */
-async function readHash(
-  client: RedisCommands,
-  sessionKey: string,
-  storageKey: string,
-): Promise<(Buffer | null)[] | null> {
-  let fields: (Buffer | null)[];
-  try {
-    fields = await client.hmgetBuffer(sessionKey, 'p', 'v', 'e', 'o');
-  } catch (error) {
-    if (isWrongType(error)) {
-      throw new SessionCorruptRecordError(storageKey, 'the Redis key holds another type than a hash', {
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  return fields.every((field) => field === null) ? null : fields;
-}
-
-/** HMGET, answering a key of another type as if it were missing (all fields null). */
-function hashFields(client: RedisCommands, key: string, ...fields: string[]): Promise<(Buffer | null)[]> {
-  return client
-    .hmgetBuffer(key, ...fields)
-    .catch((error: unknown) => (isWrongType(error) ? fields.map(() => null) : Promise.reject(error)));
 }
 
 async function scanAll(

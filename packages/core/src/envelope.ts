@@ -248,6 +248,18 @@ export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
       );
     }
     let body = bytes.subarray(header.length);
+    if (header.compression === null) {
+      // An uncompressed body is what the codec parses, so it meets the limit a decompressed one
+      // meets, checked before decrypting or parsing: a record planted in the store at 40x
+      // maxPayloadBytes would otherwise be parsed and served on every request.
+      const plain = body.length - (header.keyId === null ? 0 : IV_BYTES + TAG_BYTES);
+      if (plain > o.maxDecodedBytes) {
+        throw new SessionPayloadError(
+          `Session payload holds ${plain} uncompressed bytes, over the ${o.maxDecodedBytes}-byte limit ` +
+            '(maxDecodedBytes); sessionkit never writes one that large, so the record is refused unread.',
+        );
+      }
+    }
     if (header.keyId !== null) {
       if (o.keyring === null) {
         throw new SessionPayloadError(

@@ -17,6 +17,7 @@ export type SessionErrorCode =
   | 'SESSION_CONFLICT'
   | 'SESSION_TOO_LARGE'
   | 'SESSION_PAYLOAD_INVALID'
+  | 'SESSION_RECORD_CORRUPT'
   | 'SESSION_STATE_INVALID';
 
 /** Base class of every error sessionkit throws or rejects with. */
@@ -94,6 +95,27 @@ export class SessionPayloadError extends SessionError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SESSION_PAYLOAD_INVALID', message, options);
     this.name = 'SessionPayloadError';
+  }
+}
+
+/**
+ * A record read back from the backend is not a record sessionkit could have written: a field is
+ * missing or of the wrong type (a version that is not an integer, a garbage expiry), or the
+ * storage key holds something else entirely. Stores reject `get` with it; core reports it through
+ * the `payloadError` hook, treats the session as absent and removes the record, so it can never
+ * lock its user out.
+ */
+export class SessionCorruptRecordError extends SessionError {
+  /** The storage key of the record (a hash of the session ID by default, never the ID). */
+  readonly key: string;
+  /** What was wrong, e.g. `version is not a non-negative integer (got "abc")`. */
+  readonly reason: string;
+
+  constructor(key: string, reason: string, options?: { cause?: unknown }) {
+    super('SESSION_RECORD_CORRUPT', `The stored session record is corrupt: ${reason}.`, options);
+    this.name = 'SessionCorruptRecordError';
+    this.key = key;
+    this.reason = reason;
   }
 }
 

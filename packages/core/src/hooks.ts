@@ -18,7 +18,14 @@ export interface SessionHooks {
   conflict?(event: { key: string; attempt: number }): void;
   /** A store call failed or timed out (whatever the onStoreError policy then does). */
   storeError?(event: { operation: string; error: SessionError }): void;
-  /** A stored payload could not be opened (corrupt, unknown key); the request gets a fresh session. */
+  /**
+   * A stored record could not be opened and the request gets a fresh session. `error` is a
+   * `SessionCorruptRecordError` (code `SESSION_RECORD_CORRUPT`, with `reason`) when the record
+   * itself is malformed (a field missing or of the wrong type); it is removed at once. Otherwise
+   * a `SessionPayloadError` (`SESSION_PAYLOAD_INVALID`): the payload did not decode here (corrupt
+   * bytes, too large, an unknown key or codec); it is removed once the fresh session replaces the
+   * cookie, since a node with that key or codec could still read it until then.
+   */
   payloadError?(event: { key: string; error: SessionError }): void;
 }
 

@@ -50,4 +50,10 @@ export {
   type StoreType,
 } from './store-config';
 export { parseStoreUrl, STORE_URL_PARAMETERS } from './store-url';
+export {
+  checkStoredRecord,
+  readStoredRecord,
+  type StoredRecordCheck,
+  type StoredRecordFields,
+} from './stored-record';
 export { type CookieVerifier, createCookieVerifier } from './verify';

@@ -4,7 +4,7 @@ import { isSessionError, SessionConfigError, SessionStateError } from './errors'
 import { emit } from './hooks';
 import { routeOf, storageKey, withRoute } from './ids';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
-import { SessionRecords } from './records';
+import { type Loaded, SessionRecords } from './records';
 import {
   idOf,
   isDirty,
@@ -50,24 +50,27 @@ export class SessionManager<Data extends SessionData = SessionData> {
   async load(source?: CookieSource): Promise<Session<Data>> {
     const header = typeof source === 'object' && source !== null ? source.headers.get('cookie') : source;
     const cookies = await verifiedCookies(this.#signer, header, this.options.cookie.name);
+    let unreadableKey: string | null = null;
     for (const { id, signed, current } of cookies) {
       const key = await storageKey(id, this.options.hashIds);
-      let record: StoredRecord | null;
+      let loaded: Loaded;
       try {
-        record = await this.#records.call('get', () => this.options.store.get(key));
+        loaded = await this.#records.read(key);
       } catch (error) {
         if (this.options.onStoreError === 'fail-open') return this.#fresh(true, true);
         throw error;
       }
-      const loaded = record && (await this.#records.open(key, record));
-      if (record && loaded) {
-        const state = this.#stateFrom(id, key, record, loaded);
+      if (loaded.body !== null) {
+        const state = this.#stateFrom(id, key, loaded.record, loaded.body);
         state.signedCookie = current ? signed : null;
         return new Session<Data>(this.#rebind(state));
       }
+      if (loaded.unreadable) unreadableKey ??= key;
     }
     // hadCookie: a present-but-dead cookie gets cleared if this anonymous session is destroyed.
-    return this.#fresh(cookies.length > 0, false);
+    const fresh = this.#blank(cookies.length > 0, false);
+    fresh.unreadableKey = unreadableKey;
+    return new Session<Data>(fresh);
   }
 
   /**
@@ -112,6 +115,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
         await this.#records.call('destroy', () => store.destroy(loadedKey));
         emit(hooks, 'destroyed', { key: loadedKey, ownerId: s.ownerId });
       }
+      await this.#dropUnreadable(s);
       return s.hadCookie ? serializeClearingCookie(cookie) : null;
     }
     // The key never changes for a loaded session (a route change is not part of it): no second hash.
@@ -129,6 +133,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
         emit(hooks, 'regenerated', { key, previousKey, ownerId: s.ownerId });
       } else {
         emit(hooks, 'created', { key, ownerId: s.ownerId });
+        await this.#dropUnreadable(s);
       }
       return this.#cookie(s, now);
     }
@@ -148,6 +153,18 @@ export class SessionManager<Data extends SessionData = SessionData> {
       if (cookie.persistent) return this.#cookie(s, now);
     }
     return rolling || s.cookieChanged ? this.#cookie(s, now) : null;
+  }
+
+  /**
+   * Removes the record the request's cookie named but no payload of which opened here, now that
+   * the browser's cookie is being replaced (or cleared): the record can no longer be reached.
+   * Best effort: it expires by itself if this fails, and the request must not fail for it.
+   */
+  async #dropUnreadable(s: SessionState): Promise<void> {
+    const key = s.unreadableKey;
+    if (key === null) return;
+    s.unreadableKey = null;
+    await this.#records.call('destroy', () => this.options.store.destroy(key)).catch(() => undefined);
   }
 
   #stateFrom(id: string, key: string, record: StoredRecord, body: SessionBody): SessionState {
@@ -220,6 +237,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
       route: this.options.route,
       cookieChanged: false,
       signedCookie: null,
+      unreadableKey: null,
     };
   }
 

@@ -7,6 +7,17 @@ import type { StoredRecord } from './store';
 import { callStore } from './store-call';
 import { WriteBatcher } from './write-batch';
 
+/** A payload this node could not open (see SessionRecords.read). */
+const UNREADABLE = Symbol('unreadable');
+
+/**
+ * What {@link SessionRecords.read} found. `unreadable`: a record is there but its payload did not
+ * open here (corrupt bytes, or a key or codec this node lacks that another node may have).
+ */
+export type Loaded =
+  | { record: StoredRecord; body: SessionBody }
+  | { record: StoredRecord | null; body: null; unreadable: boolean };
+
 /**
  * The manager's side of the store: opens records into session bodies, seals bodies into
  * records, and writes them with compare-and-set, replaying a request's changes after a conflict.
@@ -52,11 +63,10 @@ export class SessionRecords {
         emit(this.#options.hooks, 'conflict', { key, attempt: attempt + 1 });
         // Jitter spreads writers from other processes apart; in-process writers are already batched.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
-        const fresh = await this.call('get', () => this.#options.store.get(key));
-        const body = fresh && (await this.open(key, fresh));
-        if (!fresh || !body) return null;
-        rebase(s, { body, ownerId: fresh.ownerId ?? null });
-        s.version = fresh.version;
+        const fresh = await this.read(key);
+        if (fresh.body === null) return null;
+        rebase(s, { body: fresh.body, ownerId: fresh.record.ownerId ?? null });
+        s.version = fresh.record.version;
       }
     }
   }
@@ -77,13 +87,10 @@ export class SessionRecords {
     if (batch.length > 1 || (latest !== null && latest.version > newest)) {
       merged = { ...merged, changes: batch.flatMap((s) => s.changes) };
       const base =
-        latest !== null && latest.version >= newest
-          ? latest
-          : await this.call('get', () => this.#options.store.get(key));
-      const body = base && (await this.open(key, base));
-      if (!base || !body) return null;
-      rebase(merged, { body, ownerId: base.ownerId ?? null });
-      merged.version = base.version;
+        latest !== null && latest.version >= newest ? await this.#loaded(key, latest) : await this.read(key);
+      if (base.body === null) return null;
+      rebase(merged, { body: base.body, ownerId: base.record.ownerId ?? null });
+      merged.version = base.record.version;
     }
     const written = await this.write(merged, key, now, false);
     for (const s of batch) {
@@ -94,10 +101,39 @@ export class SessionRecords {
   }
 
   /**
-   * The body of a record; null when it does not decode (reported through the payloadError hook),
-   * has passed its absolute timeout (it is then destroyed) or has expired.
+   * The record under `key` and its body. `body` is null when there is no live record: none at
+   * all, expired, past its absolute timeout, unreadable (`unreadable` is then true: see #open()),
+   * or corrupt. A corrupt record (the store rejected get with SESSION_RECORD_CORRUPT) is reported
+   * through the payloadError hook and removed now: no node can ever read it, and left in place it
+   * would be reported on every request that carries its cookie (a Redis key of another type may
+   * even have no expiry at all).
    */
-  async open(key: string, record: StoredRecord): Promise<SessionBody | null> {
+  async read(key: string): Promise<Loaded> {
+    let record: StoredRecord | null;
+    try {
+      record = await this.call('get', () => this.#options.store.get(key));
+    } catch (error) {
+      if (!isSessionError(error, 'SESSION_RECORD_CORRUPT')) throw error;
+      emit(this.#options.hooks, 'payloadError', { key, error });
+      // Best effort, like the absolute-timeout removal: a failure here must not fail the request,
+      // and the next request that carries the cookie tries again.
+      await this.call('destroy', () => this.#options.store.destroy(key)).catch(() => undefined);
+      return { record: null, body: null, unreadable: false };
+    }
+    return record === null ? { record, body: null, unreadable: false } : this.#loaded(key, record);
+  }
+
+  async #loaded(key: string, record: StoredRecord): Promise<Loaded> {
+    const body = await this.#open(key, record);
+    if (body === null || body === UNREADABLE) return { record, body: null, unreadable: body === UNREADABLE };
+    return { record, body };
+  }
+
+  /**
+   * The body of a record; null when it does not decode (reported through the payloadError hook;
+   * UNREADABLE then), has passed its absolute timeout (it is then destroyed) or has expired.
+   */
+  async #open(key: string, record: StoredRecord): Promise<SessionBody | null | typeof UNREADABLE> {
     const now = this.#options.clock();
     let body: unknown;
     try {
@@ -108,7 +144,7 @@ export class SessionRecords {
         ? error
         : new SessionPayloadError('The stored session could not be decoded.', { cause: error });
       emit(this.#options.hooks, 'payloadError', { key, error: payloadError });
-      return null;
+      return UNREADABLE;
     }
     if (body.c + this.#options.absoluteTimeout <= now) {
       emit(this.#options.hooks, 'expired', { key, ownerId: record.ownerId ?? null, reason: 'absolute' });

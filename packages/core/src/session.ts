@@ -52,6 +52,12 @@ export interface SessionState {
   cookieChanged: boolean;
   /** The request's cookie value when the current secret signed it: resent without signing again. */
   signedCookie: string | null;
+  /**
+   * The key of a record the request's cookie named but this node could not open (a payload
+   * error). It is removed once this anonymous session replaces the cookie: only then is nothing
+   * left that could still read it (another node may hold the key or codec this one lacks).
+   */
+  unreadableKey: string | null;
 }
 
 let stateOf: (session: Session) => SessionState;

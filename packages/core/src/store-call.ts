@@ -5,7 +5,7 @@ import { emit, type SessionHooks } from './hooks';
  * Runs one store call under a deadline. A store that hangs (a dead TCP peer, a driver queueing
  * commands while offline) must not hang the request: past `timeoutMs` the call rejects with
  * SessionStoreTimeoutError. Errors that are not SessionErrors are wrapped in SessionStoreError so
- * callers see one family. Conflicts pass through untouched: they are control flow, not failures.
+ * callers see one family. Conflicts and corrupt records pass through untouched (no storeError).
  */
 export async function callStore<T>(
   operation: string,
@@ -20,7 +20,9 @@ export async function callStore<T>(
   try {
     return await Promise.race([Promise.resolve().then(run), deadline]);
   } catch (error) {
-    if (isSessionError(error, 'SESSION_CONFLICT')) throw error;
+    // Control flow, not failures: a conflict is retried, a corrupt record treated as absent.
+    if (isSessionError(error, 'SESSION_CONFLICT') || isSessionError(error, 'SESSION_RECORD_CORRUPT'))
+      throw error;
     const wrapped: SessionError = isSessionError(error)
       ? error
       : new SessionStoreError(`Session store ${operation} failed: ${describe(error)}`, { cause: error });

@@ -200,6 +200,41 @@ describe('decompression limit (zip bombs)', () => {
   );
 });
 
+describe('size limit of uncompressed payloads (issue 14, item 2)', () => {
+  // A plain body is as large as what the codec would parse, so it meets the same limit as a
+  // decompressed one: before the codec runs, so a planted 40 MB record costs no parse.
+  it('rejects a plain body over maxDecodedBytes before the codec parses it', async () => {
+    let parsed = 0;
+    const decode = (bytes: Uint8Array) => {
+      parsed++;
+      return plainJson.decode(bytes);
+    };
+    const spy: Codec = { ...plainJson, id: 202, decode };
+    const envelope = createEnvelope({ maxPayloadBytes: 1024, codec: spy, compression: false });
+    const header = Uint8Array.from([0xf5, 0x4b, 1, 0, spy.id]);
+    const planted = concatBytes(header, utf8(JSON.stringify({ d: 'x'.repeat(40 * 1024) })));
+    const error = await payloadError(envelope.open(planted, 'ctx'));
+    expect(error.message).toMatch(/uncompressed .*16384-byte limit \(maxDecodedBytes\)/);
+    expect(parsed).toBe(0);
+  });
+
+  it('the limit is inclusive', async () => {
+    const envelope = createEnvelope({ maxDecodedBytes: 64, codec: rawBytes, compression: false });
+    const header = Uint8Array.from([0xf5, 0x4b, 1, 0, rawBytes.id]);
+    expect(await envelope.open(concatBytes(header, new Uint8Array(64).fill(1)), 'ctx')).toBeDefined();
+    await payloadError(envelope.open(concatBytes(header, new Uint8Array(65).fill(1)), 'ctx'));
+  });
+
+  it('also applies to an encrypted plain body, before decrypting it', async () => {
+    const writer = createEnvelope({ encryption: { keys: [k1] }, compression: false });
+    const sealed = await writer.seal({ d: 'y'.repeat(5000) }, 'ctx');
+    const reader = createEnvelope({ encryption: { keys: [k1] }, maxDecodedBytes: 1000 });
+    const error = await payloadError(reader.open(sealed, 'ctx'));
+    expect(error.message).toMatch(/1000-byte limit/);
+    expect(error.message).not.toMatch(/decrypted/);
+  });
+});
+
 describe('settings changes keep older payloads readable', () => {
   const writers: Record<string, EnvelopeOptions> = {
     'plain json': { compression: false },

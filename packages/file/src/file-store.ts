@@ -4,6 +4,7 @@ import {
   NO_CAPABILITIES,
   type OwnedSession,
   SessionConflictError,
+  SessionCorruptRecordError,
   type SessionStore,
   SessionStoreError,
   type SetOptions,
@@ -76,7 +77,8 @@ class DirectoryStore implements FileStore {
       const found = await this.#files.read(name);
       if (found.state === 'corrupt') {
         await this.#discardCorrupt(name);
-        return null;
+        // Reported like every store's corrupt record: core fires payloadError and starts afresh.
+        throw new SessionCorruptRecordError(key, found.reason);
       }
       if (found.state === 'missing' || found.record.expiresAt <= Date.now()) return null;
       const { payload, version, expiresAt, ownerId } = found.record;
@@ -230,9 +232,9 @@ class DirectoryStore implements FileStore {
   }
 
   /**
-   * A corrupt record is unusable, and rejecting every read of it would lock its user out until
-   * the cookie expires; so get() reports it as missing and deletes it, with a process warning so
-   * disk trouble does not go unnoticed. Re-checked under the lock, because a writer may have
+   * A corrupt record is unusable, and left in place it would be reported on every read until the
+   * cookie expires; so get() deletes it before rejecting with SessionCorruptRecordError, with a
+   * process warning naming the file so disk trouble does not go unnoticed. Re-checked under the lock, because a writer may have
    * replaced the file with a good one since; skipped if the lock is busy, since that writer is
    * about to replace it anyway (and a read must never wait for a lock).
    */

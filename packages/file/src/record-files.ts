@@ -1,4 +1,5 @@
 import { readdir, writeFile } from 'node:fs/promises';
+import { checkStoredRecord } from '@sessionkit/core';
 import {
   errorCode,
   makeDir,
@@ -32,13 +33,19 @@ export class RecordFiles {
     };
   }
 
-  /** Reads a record; a file whose stored key does not hash to its name counts as corrupt. */
+  /**
+   * Reads a record. Corrupt: a file that does not parse, whose stored key does not hash to its
+   * name, or whose fields fail core's record validator (a negative version, a fractional expiry:
+   * the format holds float64s, so only the validator can tell those from a real record).
+   */
   async read(name: string): Promise<ReadResult> {
     const result = await readRecordFile(this.layout.recordPath(name));
-    if (result.state === 'ok' && hashName(result.record.key) !== name) {
+    if (result.state !== 'ok') return result;
+    if (hashName(result.record.key) !== name) {
       return { state: 'corrupt', reason: 'the stored key does not match the file name' };
     }
-    return result;
+    const checked = checkStoredRecord(result.record);
+    return checked.ok ? result : { state: 'corrupt', reason: checked.reason };
   }
 
   /** Atomically replaces the record file (caller holds the lock). */

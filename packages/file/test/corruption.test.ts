@@ -51,7 +51,7 @@ const DAMAGE: ReadonlyArray<readonly [string, (path: string, root: string) => Pr
 
 describe('damaged record files', () => {
   for (const [label, damage] of DAMAGE) {
-    test(`${label}: get resolves null, removes the file and warns; never throws`, async () => {
+    test(`${label}: get removes the file, warns and rejects with SESSION_RECORD_CORRUPT`, async () => {
       const { root, store } = await setup();
       await store.set('other', record('other'));
       await store.set('k', record());
@@ -60,8 +60,14 @@ describe('damaged record files', () => {
 
       expect(await store.count(), 'count skips the damaged file').toBe(1);
       const warnings = await captureWarnings('SESSIONKIT_FILE_CORRUPT', async () => {
-        expect(await store.get('k')).toBeNull();
+        const error = await store.get('k').then(
+          () => null,
+          (reason: unknown) => reason,
+        );
+        expect(isSessionError(error, 'SESSION_RECORD_CORRUPT'), `rejected with ${String(error)}`).toBe(true);
+        expect(error).toMatchObject({ key: 'k' });
       });
+      expect(await store.get('k'), 'then gone').toBeNull();
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(path);
       expect(await listFiles(root), 'only the other record is left').toEqual([

@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RawReader, RawRecord } from '@sessionkit/store-test-suite';
+import type { Corruption, RawReader, RawRecord, RawWriter } from '@sessionkit/store-test-suite';
 import { onTestFinished } from 'vitest';
 
 /** A fresh empty folder under the OS temp dir, and how to remove it. */
@@ -102,6 +102,33 @@ export function rawReader(root: string, depth: number): RawReader {
     },
     async list() {
       return (await listFiles(root)).filter((path) => !path.startsWith('owners/'));
+    },
+  };
+}
+
+/**
+ * The write side of the back door: breaks a record file in place (header offsets from
+ * src/format.ts, re-stated here so that a wrong offset there cannot hide). The binary format
+ * holds float64 numbers and a payload length, so a payload can be neither missing nor of
+ * another type.
+ */
+export function rawWriter(root: string, depth: number): RawWriter {
+  const numbers: Partial<Record<Corruption, [offset: number, value: number]>> = {
+    'version-not-integer': [8, 1.5],
+    'version-negative': [8, -3],
+    'expiry-not-integer': [16, Date.now() + 600_000.5],
+    'expiry-negative': [16, -5_000],
+  };
+  return {
+    corruptions: [...(Object.keys(numbers) as Corruption[]), 'not-a-record'],
+    async corrupt(key, corruption) {
+      const path = recordPath(root, depth, key);
+      const number = numbers[corruption];
+      if (corruption === 'not-a-record') return writeFile(path, 'definitely not a session record');
+      if (number === undefined) throw new Error(`rawWriter: the file format cannot hold ${corruption}`);
+      const bytes = await readFile(path);
+      bytes.writeDoubleBE(number[1], number[0]);
+      await writeFile(path, bytes);
     },
   };
 }

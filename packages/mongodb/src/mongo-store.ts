@@ -104,9 +104,12 @@ export function createMongoStore(
 
     get: (key) =>
       run('get', async () => {
-        const { filter, options: findOptions } = getStatement(key, Date.now());
+        const now = Date.now();
+        const { filter, options: findOptions } = getStatement(key);
         const doc = await collection.findOne(filter, findOptions);
-        return doc === null ? null : toStoredRecord(doc);
+        if (doc === null) return null;
+        const record = toStoredRecord(key, doc);
+        return record.expiresAt > now ? record : null;
       }),
 
     set: (key, record, setOptions) =>

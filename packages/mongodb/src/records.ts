@@ -3,7 +3,13 @@
  * in a filter is checked here first: the key usually comes from a cookie, and a non-string
  * (`{ $gt: '' }`) in a filter would turn an equality into a query operator.
  */
-import { type OwnedSession, SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import {
+  type OwnedSession,
+  readStoredRecord,
+  SessionCorruptRecordError,
+  SessionStoreError,
+  type StoredRecord,
+} from '@sessionkit/core';
 import type { MongoDocument } from './collection';
 
 // BSON strings are UTF-8: the driver turns a lone surrogate into U+FFFD, so two different keys
@@ -98,15 +104,28 @@ function malformed(doc: MongoDocument, field: string): never {
   );
 }
 
-/** Decodes a session document read from the collection. */
-export function toStoredRecord(doc: MongoDocument): StoredRecord {
-  const payload = payloadBytes(doc.payload);
-  if (payload === null) malformed(doc, 'payload');
-  if (typeof doc.version !== 'number') malformed(doc, 'version');
-  if (!(doc.expiresAt instanceof Date)) malformed(doc, 'expiresAt');
-  const ownerId = doc.ownerId ?? null;
-  if (ownerId !== null && typeof ownerId !== 'string') malformed(doc, 'ownerId');
-  return { payload, version: doc.version, expiresAt: doc.expiresAt.getTime(), ownerId };
+/**
+ * Decodes a session document read from the collection, through core's record validator: a
+ * document nothing but sessionkit should have written (a string version, no payload, a negative
+ * expiry) rejects with SessionCorruptRecordError, which core reports and removes.
+ */
+export function toStoredRecord(key: string, doc: MongoDocument): StoredRecord {
+  const { expiresAt, payload } = doc;
+  // The TTL index only expires BSON dates: any other type would live for ever, so it is corrupt.
+  if (!(expiresAt instanceof Date)) {
+    throw new SessionCorruptRecordError(key, `expiresAt is not a BSON date (got ${typeof expiresAt})`);
+  }
+  // Compare-and-set filters on { version: n }, which a string '1' never matches: every write
+  // would conflict for ever. The validator accepts decimal strings (Redis, SQL drivers); not here.
+  if (typeof doc.version !== 'number') {
+    throw new SessionCorruptRecordError(key, `version is not a number (got ${typeof doc.version})`);
+  }
+  return readStoredRecord(key, {
+    payload: payload === null || payload === undefined ? payload : (payloadBytes(payload) ?? payload),
+    version: doc.version,
+    expiresAt: expiresAt.getTime(),
+    ownerId: doc.ownerId,
+  });
 }
 
 /** Decodes one entry of a `listByOwner` query (projected to `_id` and `expiresAt`). */

@@ -49,9 +49,11 @@ const live = (now: number) => ({ $gt: toDate(now, 'now') });
 const expired = (now: number) => ({ $lte: toDate(now, 'now') });
 
 /** `findOne`: the live document of the key (the TTL monitor is lazy, so the filter checks expiry). */
-export function getStatement(key: string, now: number): FindStatement {
+export function getStatement(key: string): FindStatement {
   return {
-    filter: { _id: checkKey(key), expiresAt: live(now) },
+    // Expired or not: the store checks the document with core's validator first, so a corrupt
+    // expiry (a negative date, a string) is reported rather than passing unseen as "expired".
+    filter: { _id: checkKey(key) },
     options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1 } },
   };
 }

@@ -5,7 +5,13 @@
  * README, instead of importing the store's decoder, so a change of the shape fails a test.
  */
 import { createServer } from 'node:net';
-import type { ConformanceTarget, RawReader, RawRecord } from '@sessionkit/store-test-suite';
+import type {
+  ConformanceTarget,
+  Corruption,
+  RawReader,
+  RawRecord,
+  RawWriter,
+} from '@sessionkit/store-test-suite';
 import { type Provisioned, uniquePrefix, useBackend } from '@sessionkit/testing';
 import { Binary, type Collection, type Document, MongoClient, type MongoClientOptions } from 'mongodb';
 import { afterAll } from 'vitest';
@@ -45,6 +51,30 @@ export function rawReader(collection: Collection): RawReader {
     async list() {
       const docs = await collection.find({}, { projection: { _id: 1 } }).toArray();
       return docs.map((doc) => String(doc._id)).sort();
+    },
+  };
+}
+
+/**
+ * The write side of the back door: breaks a session document in place with the driver's own
+ * update operators, as a script or another app could. A document store holds any type, so every
+ * corruption the suite knows is possible here.
+ */
+export function rawWriter(collection: Collection): RawWriter {
+  const updates: Record<Exclude<Corruption, 'not-a-record'>, Record<string, unknown>> = {
+    'version-not-integer': { $set: { version: 'abc' } },
+    'version-negative': { $set: { version: -3 } },
+    'expiry-not-integer': { $set: { expiresAt: 'soon' } },
+    'expiry-negative': { $set: { expiresAt: new Date(-5_000) } },
+    'payload-missing': { $unset: { payload: '' } },
+    'payload-wrong-type': { $set: { payload: 'not bytes' } },
+  };
+  return {
+    corruptions: [...(Object.keys(updates) as Corruption[]), 'not-a-record'],
+    async corrupt(key, corruption) {
+      const filter = { _id: key as never };
+      if (corruption === 'not-a-record') await collection.replaceOne(filter, { note: 'not a session' });
+      else await collection.updateOne(filter, updates[corruption]);
     },
   };
 }
@@ -91,7 +121,13 @@ export async function useMongo(): Promise<MongoFixture> {
       const coll = await collection();
       const store = createMongoStore(coll);
       await store.ensureIndexes();
-      return { store, collection: coll, raw: rawReader(coll), teardown: () => drop(coll) };
+      return {
+        store,
+        collection: coll,
+        raw: rawReader(coll),
+        rawWriter: rawWriter(coll),
+        teardown: () => drop(coll),
+      };
     },
   };
 }

@@ -59,7 +59,8 @@ describe.skipIf(!mongo.provisioned.available)(suiteTitle('mongodb store', mongo.
           () => null,
           (error: unknown) => error,
         );
-      expect(isSessionError(failure, 'SESSION_STORE_ERROR'), `got ${String(failure)}`).toBe(true);
+      expect(isSessionError(failure, 'SESSION_RECORD_CORRUPT'), `got ${String(failure)}`).toBe(true);
+      expect(failure).toMatchObject({ key: 'foreign', reason: expect.stringMatching(/payload/) });
       expect((failure as Error).message).toMatch(/dropIndex/);
     });
   });
@@ -171,7 +172,7 @@ describe.skipIf(!mongo.provisioned.available)(suiteTitle('mongodb store', mongo.
     }
   });
 
-  test('a foreign document under a key is reported as a store error, not served', async () => {
+  test('a foreign document under a key is reported as a corrupt record, not served', async () => {
     await withCollection(async (collection) => {
       await collection.insertOne({
         _id: 'foreign' as never,
@@ -185,7 +186,8 @@ describe.skipIf(!mongo.provisioned.available)(suiteTitle('mongodb store', mongo.
           () => null,
           (error: unknown) => error,
         );
-      expect(isSessionError(failure, 'SESSION_STORE_ERROR'), `got ${String(failure)}`).toBe(true);
+      expect(isSessionError(failure, 'SESSION_RECORD_CORRUPT'), `got ${String(failure)}`).toBe(true);
+      expect(failure).toMatchObject({ key: 'foreign', reason: expect.stringMatching(/payload/) });
     });
   });
 });

@@ -43,8 +43,8 @@ function expectStoreError(body: () => unknown, message: RegExp): void {
 
 describe('statement shape, not a database test', () => {
   test('get: findOne by _id, live documents only', () => {
-    expect(getStatement('k1', NOW)).toEqual({
-      filter: { _id: 'k1', expiresAt: { $gt: new Date(NOW) } },
+    expect(getStatement('k1')).toEqual({
+      filter: { _id: 'k1' },
       options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1 } },
     });
   });
@@ -86,7 +86,7 @@ describe('statement shape, not a database test', () => {
     expect([...stored.payload.value()]).toEqual([...payload]);
     expect(stored.expiresAt).toEqual(new Date(LATER));
     expect(stored.createdAt).toEqual(new Date(NOW));
-    expect(toStoredRecord(stored)).toEqual({ payload, version: 7, expiresAt: LATER, ownerId: 'a' });
+    expect(toStoredRecord('k', stored)).toEqual({ payload, version: 7, expiresAt: LATER, ownerId: 'a' });
   });
 
   test('a subarray payload serializes only its own bytes', () => {
@@ -156,7 +156,7 @@ describe('statement shape, not a database test', () => {
   });
 
   test('a non-string key or owner id is rejected before it can become a query operator', () => {
-    expectStoreError(() => getStatement({ $gt: '' } as never, NOW), /session key must be a string/);
+    expectStoreError(() => getStatement({ $gt: '' } as never), /session key must be a string/);
     expectStoreError(() => destroyFilter(42 as never), /session key must be a string/);
     expectStoreError(() => ownerFilter({ $ne: null } as never), /ownerId must be a string/);
     expectStoreError(() => listByOwnerStatement(['a'] as never, NOW), /ownerId must be a string/);
@@ -209,7 +209,7 @@ describe('statement shape, not a database test', () => {
 describe('document decoding, not a database test', () => {
   test('a Binary payload (the driver default) is copied into a plain Uint8Array', () => {
     const doc = throughBson({ _id: 'k', payload, version: 3, expiresAt: new Date(LATER) });
-    const record = toStoredRecord(doc);
+    const record = toStoredRecord('k', doc);
     expect(record.payload.constructor).toBe(Uint8Array);
     expect([...record.payload]).toEqual([...payload]);
     expect(record).toMatchObject({ version: 3, expiresAt: LATER, ownerId: null });
@@ -223,7 +223,7 @@ describe('document decoding, not a database test', () => {
       },
     );
     expect(Buffer.isBuffer(doc.payload)).toBe(true);
-    const record = toStoredRecord(doc);
+    const record = toStoredRecord('k', doc);
     expect(record.payload.constructor).toBe(Uint8Array);
     expect([...record.payload]).toEqual([...payload]);
   });
@@ -234,10 +234,10 @@ describe('document decoding, not a database test', () => {
       { payload: new Uint8Array(0), version: 1, expiresAt: LATER },
       NOW,
     );
-    expect(toStoredRecord(throughBson(replacement)).payload).toEqual(new Uint8Array(0));
+    expect(toStoredRecord('k', throughBson(replacement)).payload).toEqual(new Uint8Array(0));
   });
 
-  test('a foreign document is reported, not served', () => {
+  test('a foreign document is a corrupt record, not served', () => {
     const base = { _id: 'k', payload, version: 1, expiresAt: new Date(LATER) };
     for (const [field, value] of [
       ['payload', 'text'],
@@ -245,9 +245,12 @@ describe('document decoding, not a database test', () => {
       ['expiresAt', LATER],
       ['ownerId', 42],
     ] as const) {
-      expectStoreError(
-        () => toStoredRecord(throughBson({ ...base, [field]: value })),
-        new RegExp(`\`${field}\``),
+      expect(() => toStoredRecord('k', throughBson({ ...base, [field]: value }))).toThrow(
+        expect.objectContaining({
+          code: 'SESSION_RECORD_CORRUPT',
+          key: 'k',
+          reason: expect.stringMatching(field),
+        }),
       );
     }
   });

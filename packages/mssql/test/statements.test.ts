@@ -78,7 +78,9 @@ describe('statement shapes (SQL text only, no database)', () => {
 
   test('Tomcat mapping: expiry is last_access + max_inactive (as BIGINT) × 1000, written to the millisecond', () => {
     const tomcat = allStatements(mssqlDialect, tomcatOptions('tomcat_sessions'));
-    expect(tomcat.get?.text).toContain('([last_access] + CAST([max_inactive] AS BIGINT) * 1000) > @p3');
+    expect(tomcat.get?.text).toContain(
+      '([last_access] + CAST([max_inactive] AS BIGINT) * 1000) AS [sk_expires_at]',
+    );
     const text = tomcat.insert?.text ?? '';
     const list = text.slice(text.indexOf('INSERT (') + 8);
     const columns = list.slice(0, list.indexOf(')')).split(', ');

@@ -61,7 +61,9 @@ describe('statement shapes (SQL text only, no database)', () => {
 
   test('Tomcat mapping: expiry is last_access + max_inactive × 1000, written to the millisecond', () => {
     const tomcat = allStatements(mysqlDialect, tomcatOptions('tomcat_sessions'));
-    expect(tomcat.get?.text).toContain('(`last_access` + CAST(`max_inactive` AS SIGNED) * 1000) > ?');
+    expect(tomcat.get?.text).toContain(
+      '(`last_access` + CAST(`max_inactive` AS SIGNED) * 1000) AS `sk_expires_at`',
+    );
     const text = tomcat.insert?.text ?? '';
     const columns = text.slice(text.indexOf('(') + 1, text.indexOf(')')).split(', ');
     const values = tomcat.insert?.values ?? [];

@@ -201,7 +201,16 @@ export class TierCore {
         if (!isSessionError(error, 'SESSION_CONFLICT')) throw error;
       }
       if (dead) return this.#drop(key, entry);
-      const current = await this.call('get', () => store.get(key));
+      let current: StoredRecord | null;
+      try {
+        current = await this.call('get', () => store.get(key));
+      } catch (error) {
+        if (!isSessionError(error, 'SESSION_RECORD_CORRUPT')) throw error;
+        // A copy nobody can read (not a logout, which leaves nothing): ours replaces it.
+        await this.call('destroy', () => store.destroy(key));
+        entry.persistedVersion = null;
+        continue;
+      }
       if (current === null) {
         // Gone before our copy could have expired there: another node destroyed the session (a
         // logout, a regenerate). Writing it back would resurrect it.

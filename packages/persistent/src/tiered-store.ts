@@ -1,4 +1,5 @@
 import {
+  isSessionError,
   type OwnedSession,
   SessionConflictError,
   SessionStoreError,
@@ -181,7 +182,12 @@ class Tier implements TieredStore {
     }
     for (const { key } of listed) {
       if (core.entries.has(key) || found.has(key)) continue;
-      const record = await core.call('get', () => store.get(key));
+      // A corrupt copy is nobody's live session; it must not fail the whole list.
+      const record = await core
+        .call('get', () => store.get(key))
+        .catch((error: unknown) =>
+          isSessionError(error, 'SESSION_RECORD_CORRUPT') ? null : Promise.reject(error),
+        );
       const expiresAt = record === null ? null : trueExpiryOf(record);
       if (record?.ownerId === ownerId && expiresAt !== null && expiresAt > now) found.set(key, expiresAt);
     }

@@ -1,13 +1,23 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSessionError, type SessionError } from '@sessionkit/core';
 import { createFileStore } from '@sessionkit/file';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createTieredStore, SessionCapacityError } from '../src/index';
+import { createTieredStore, SessionCapacityError, type TieredStoreOptions } from '../src/index';
 import { fakeClock, freshDir, secondNode, text, textRecord, tierFixture, waitFor } from './helpers';
 import { decodeWrapped, memoryEntry, memoryKeys, persistedCopy } from './raw';
 
 const MINUTE = 60_000;
+
+/** A tier backed by a file store in a fresh directory (the directory is returned for damaging it). */
+async function fileTier(options: Omit<TieredStoreOptions, 'store' | 'clock'>, closeAtEnd = true) {
+  const dir = await freshDir();
+  const persistent = createFileStore({ directory: dir, pruneInterval: 0 });
+  const clock = fakeClock();
+  const tier = createTieredStore({ store: persistent, clock: clock.now, ...options });
+  if (closeAtEnd) onTestFinished(() => tier.close().catch(() => undefined));
+  return { dir, persistent, clock, tier };
+}
 
 describe('backup', () => {
   test('a change is backed up once idle for backupAfterIdle, not before; reads do not make it dirty', async () => {
@@ -349,18 +359,12 @@ describe('shutdown and failures', () => {
   });
 
   test('a failed background backup is reported, keeps the session in memory, and the next run retries', async () => {
-    const dir = await freshDir();
-    const persistent = createFileStore({ directory: dir, pruneInterval: 0 });
     const reported: SessionError[] = [];
-    const clock = fakeClock();
-    const tier = createTieredStore({
-      store: persistent,
-      clock: clock.now,
+    const { dir, persistent, clock, tier } = await fileTier({
       backupAfterIdle: 0,
       processExpiresInterval: 600_000,
       onBackgroundError: (error) => reported.push(error),
     });
-    onTestFinished(() => tier.close().catch(() => undefined));
     await tier.set('k', textRecord('precious', clock.now() + MINUTE));
 
     // A file where the store's sessions folder should be: every write fails with ENOTDIR.
@@ -377,15 +381,27 @@ describe('shutdown and failures', () => {
     expect(text(decodeWrapped((await persistent.get('k'))?.payload as Uint8Array).payload)).toBe('precious');
   });
 
-  test('close() rejects when sessions could not be saved, after trying every one', async () => {
-    const dir = await freshDir();
-    const persistent = createFileStore({ directory: dir, pruneInterval: 0 });
-    const clock = fakeClock();
-    const tier = createTieredStore({
-      store: persistent,
-      clock: clock.now,
-      backupAfterIdle: Number.POSITIVE_INFINITY,
+  test('a backup copy that became corrupt is replaced, not taken for a logout (issue 14)', async () => {
+    const { dir, persistent, clock, tier } = await fileTier({
+      backupAfterIdle: 0,
+      processExpiresInterval: 600_000,
     });
+    await tier.set('k', textRecord('one', clock.now() + MINUTE));
+    expect(await tier.runMaintenance()).toMatchObject({ backedUp: 1 });
+    await tier.set('k', textRecord('two', clock.now() + MINUTE, 2), { expectedVersion: 1 });
+    // Something else overwrites the backup copy with bytes that are not a record.
+    const [file] = await readdir(join(dir, 'sessions'), { recursive: true, withFileTypes: true }).then(
+      (all) => all.filter((entry) => entry.isFile()),
+    );
+    await writeFile(join(file!.parentPath, file!.name), 'not a record');
+
+    expect(await tier.runMaintenance()).toMatchObject({ backedUp: 1, failed: 0 });
+    expect(text((await tier.get('k'))?.payload), 'still served').toBe('two');
+    expect(text(decodeWrapped((await persistent.get('k'))?.payload as Uint8Array).payload)).toBe('two');
+  });
+
+  test('close() rejects when sessions could not be saved, after trying every one', async () => {
+    const { dir, clock, tier } = await fileTier({ backupAfterIdle: Number.POSITIVE_INFINITY }, false);
     await tier.set('a', textRecord('a', clock.now() + MINUTE));
     await tier.set('b', textRecord('b', clock.now() + MINUTE));
     await rm(join(dir, 'sessions'), { recursive: true, force: true });

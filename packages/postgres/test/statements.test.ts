@@ -54,17 +54,19 @@ describe('statement shapes (SQL text only, no database)', () => {
     expect(statements.clear?.text).not.toContain('expires_at');
   });
 
-  test('reads filter on expiry with the app clock passed as a parameter', () => {
+  test('reads select the row of a key, expired or not: the store checks it, then its expiry', () => {
     expect(statements.get?.text).toBe(
       'SELECT "version" AS "sk_version", "payload" AS "sk_payload", "expires_at" AS "sk_expires_at", ' +
-        '"owner_id" AS "sk_owner_id" FROM "sessionkit_sessions" WHERE "session_key" = $1 AND "app" = $2 AND "expires_at" > $3',
+        '"owner_id" AS "sk_owner_id" FROM "sessionkit_sessions" WHERE "session_key" = $1 AND "app" = $2',
     );
-    expect(statements.get?.values).toEqual(['k', '', NOW]);
+    expect(statements.get?.values).toEqual(['k', '']);
   });
 
   test('Tomcat mapping: expiry is last_access + max_inactive (as BIGINT) × 1000, written to the millisecond', () => {
     const tomcat = allStatements(postgresDialect, tomcatOptions('tomcat_sessions'));
-    expect(tomcat.get?.text).toContain('("last_access" + CAST("max_inactive" AS BIGINT) * 1000) > $3');
+    expect(tomcat.get?.text).toContain(
+      '("last_access" + CAST("max_inactive" AS BIGINT) * 1000) AS "sk_expires_at"',
+    );
     expect(tomcat.insert?.text).toContain('"valid_session"');
     const values = tomcat.insert?.values ?? [];
     const text = tomcat.insert?.text ?? '';

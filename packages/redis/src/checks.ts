@@ -24,6 +24,11 @@ export async function attempt<T>(operation: string, run: () => Promise<T>): Prom
   }
 }
 
+/** Redis' answer to a hash command on a key of another type (a string, a list…). */
+export function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('WRONGTYPE');
+}
+
 export function invalid(message: string): SessionStoreError {
   return new SessionStoreError(`Redis session store: invalid argument: ${message}`);
 }

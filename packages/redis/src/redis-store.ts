@@ -1,6 +1,7 @@
 import {
   NO_CAPABILITIES,
   type OwnedSession,
+  readStoredRecord,
   SessionConflictError,
   type SessionStore,
   type SetOptions,
@@ -8,6 +9,7 @@ import {
 } from '@sessionkit/core';
 import { attempt, checkRecord, invalid, validateClient, validateScanCount } from './checks';
 import type { RedisClientLike, RedisCommands } from './client';
+import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
 import {
   DESTROY_IF_OWNED_SCRIPT,
@@ -99,25 +101,20 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
       attempt('get', async () => {
         // A key Redis cannot hold exactly was never stored (set refuses it): nothing to find.
         if (!isExact(storageKey)) return null;
-        const [payload, version, expiresAt, ownerId] = await client.hmgetBuffer(
-          keys.session(storageKey),
-          'p',
-          'v',
-          'e',
-          'o',
-        );
-        if (!payload || !version || !expiresAt) return null;
-        const expiry = Number(expiresAt.toString());
+        const fields = await readHash(client, keys.session(storageKey), storageKey);
+        if (fields === null) return null;
+        const [payload, version, expiresAt, ownerId] = fields;
+        // Every field is checked by core's validator: a hash written by anything but this store
+        // (`HSET key v abc`) is corrupt, never a live session whose writes all fail.
+        const record = readStoredRecord(storageKey, {
+          payload,
+          version: version?.toString(),
+          expiresAt: expiresAt?.toString(),
+          ownerId: ownerId?.toString('utf8'),
+        });
         // Redis removes the key itself, but a read in the same millisecond, or a Redis clock that
         // lags the app's, could still see it.
-        if (!(expiry > Date.now())) return null;
-        return {
-          // A copy: ioredis may hand out a view into a larger socket buffer.
-          payload: new Uint8Array(payload),
-          version: Number(version.toString()),
-          expiresAt: expiry,
-          ownerId: ownerId ? ownerId.toString('utf8') : null,
-        };
+        return record.expiresAt > Date.now() ? record : null;
       }),
 
     set: (storageKey, record, setOptions?: SetOptions) =>
@@ -177,7 +174,8 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
         const sessionKey = keys.session(storageKey);
         for (let round = 0; round < TOUCH_ATTEMPTS; round++) {
           const now = Date.now();
-          const [current, owner] = await client.hmgetBuffer(sessionKey, 'e', 'o');
+          // A key of another type holds no live session: false, like a missing one.
+          const [current, owner] = await hashFields(client, sessionKey, 'e', 'o');
           if (!current || !(Number(current.toString()) > now)) return false;
           const ownerId = owner ? owner.toString('utf8') : null;
           // Same ordering as set(): raise the index score before the session outlives it. The
@@ -250,7 +248,8 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
         for (let i = 0; i < members.length; i += BATCH) {
           const batch = members.slice(i, i + BATCH);
           const rows = await Promise.all(
-            batch.map((member) => client.hmgetBuffer(keys.session(member), 'e', 'o')),
+            // A key of another type is no session of this owner (and no reason to fail the list).
+            batch.map((member) => hashFields(client, keys.session(member), 'e', 'o')),
           );
           rows.forEach(([expiresAt, owner], j) => {
             // Verified against the session itself: the entry may be stale (destroyed, expired,

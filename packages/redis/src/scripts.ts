@@ -23,9 +23,17 @@ function lua(source: string): LuaScript {
 // Insert or compare-and-set the session hash `sk` (returns 0 from the script on conflict).
 // ARGV: payload, version, expiresAt, hasOwner ('1' | '0'), ownerId, expectedVersion ('' for an
 // insert), now.
+// A key that is not a well-formed session (another type, a field missing or not a number) is
+// not live: an insert replaces it and a compare-and-set conflicts, as for a missing record.
 const SET_BODY = `
-local current = redis.call('HMGET', sk, 'v', 'e')
-local live = current[2] and tonumber(current[2]) > tonumber(ARGV[7])
+local live = false
+local current = {}
+if redis.call('TYPE', sk).ok == 'hash' then
+  current = redis.call('HMGET', sk, 'v', 'e')
+  local e = tonumber(current[2])
+  live = e ~= nil and tonumber(current[1]) ~= nil and redis.call('HEXISTS', sk, 'p') == 1
+    and e > tonumber(ARGV[7])
+end
 if ARGV[6] == '' then
   if live then return 0 end
 elseif not live or tonumber(current[1]) ~= tonumber(ARGV[6]) then
@@ -77,8 +85,10 @@ export const SET_INDEXED_SCRIPT = lua(
  * Returns 1 when moved, 0 when there is no live session, -1 when the owner changed meanwhile.
  */
 export const TOUCH_SCRIPT = lua(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
 local current = redis.call('HMGET', KEYS[1], 'e', 'o')
-if not current[1] or tonumber(current[1]) <= tonumber(ARGV[4]) then return 0 end
+local e = tonumber(current[1])
+if not e or e <= tonumber(ARGV[4]) then return 0 end
 local hasOwner = current[2] and '1' or '0'
 if hasOwner ~= ARGV[2] or (current[2] and current[2] ~= ARGV[3]) then return -1 end
 redis.call('HSET', KEYS[1], 'e', ARGV[1])
@@ -87,14 +97,21 @@ return 1
 `);
 
 /**
- * Delete a session. KEYS[1] session key. ARGV: now.
- * Returns {} when nothing was there, else {live (1 | 0)} or {live, ownerId}.
+ * Delete a session, whatever state it is in: a corrupt one (a field missing or garbage, or a
+ * key of another type) is deleted too, since core destroys exactly those. KEYS[1] session key.
+ * ARGV: now. Returns {} when nothing was there, else {live (1 | 0)} or {live, ownerId}.
  */
 export const DESTROY_SCRIPT = lua(`
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'none' then return {} end
+if kind ~= 'hash' then
+  redis.call('DEL', KEYS[1])
+  return {0}
+end
 local current = redis.call('HMGET', KEYS[1], 'e', 'o')
-if not current[1] then return {} end
 redis.call('DEL', KEYS[1])
-local live = tonumber(current[1]) > tonumber(ARGV[1]) and 1 or 0
+local e = tonumber(current[1])
+local live = (e and e > tonumber(ARGV[1])) and 1 or 0
 if current[2] then return {live, current[2]} end
 return {live}
 `);
@@ -105,10 +122,12 @@ return {live}
  * Returns -1 when not deleted, 0 when an expired record was deleted, 1 when a live one was.
  */
 export const DESTROY_IF_OWNED_SCRIPT = lua(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return -1 end
 local current = redis.call('HMGET', KEYS[1], 'e', 'o')
-if not current[1] or current[2] ~= ARGV[1] then return -1 end
+if current[2] ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
-if tonumber(current[1]) > tonumber(ARGV[2]) then return 1 end
+local e = tonumber(current[1])
+if e and e > tonumber(ARGV[2]) then return 1 end
 return 0
 `);
 

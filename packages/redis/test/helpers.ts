@@ -4,7 +4,13 @@
  * commands (it deliberately re-implements the key layout instead of importing it).
  */
 import type { StoredRecord } from '@sessionkit/core';
-import type { ConformanceTarget, RawReader, RawRecord } from '@sessionkit/store-test-suite';
+import type {
+  ConformanceTarget,
+  Corruption,
+  RawReader,
+  RawRecord,
+  RawWriter,
+} from '@sessionkit/store-test-suite';
 import {
   type Backend,
   type Provisioned,
@@ -109,6 +115,32 @@ export function rawReader(client: Client, prefix: string): RawReader {
   };
 }
 
+/**
+ * The write side of the back door: breaks a session hash in place with plain Redis commands, as
+ * a script or another app sharing the keyspace could. A hash holds only bytes, so a payload of
+ * another type cannot exist here.
+ */
+export function rawWriter(client: Client, prefix: string): RawWriter {
+  const fields: Partial<Record<Corruption, [string, string]>> = {
+    'version-not-integer': ['v', 'abc'],
+    'version-negative': ['v', '-3'],
+    'expiry-not-integer': ['e', 'soon'],
+    'expiry-negative': ['e', '-5'],
+  };
+  return {
+    corruptions: [...(Object.keys(fields) as Corruption[]), 'payload-missing', 'not-a-record'],
+    async corrupt(key, corruption) {
+      const sessionKey = `${prefix}{${key}}`;
+      const field = fields[corruption];
+      if (field) await client.hset(sessionKey, ...field);
+      else if (corruption === 'payload-missing') await client.hdel(sessionKey, 'p');
+      // WRONGTYPE for every hash command; SET also drops the TTL, so it would never expire.
+      else if (corruption === 'not-a-record') await client.set(sessionKey, 'not a session');
+      else throw new Error(`rawWriter: Redis cannot hold ${corruption}`);
+    },
+  };
+}
+
 /** What a Redis test file works with: the provisioned backend plus a lazily created client. */
 export interface RedisFixture {
   provisioned: Provisioned;
@@ -139,6 +171,7 @@ export async function useRedis(backend: Backend): Promise<RedisFixture> {
       return {
         store: createRedisStore(redis, { ...options, prefix }),
         raw: rawReader(redis, prefix),
+        rawWriter: rawWriter(redis, prefix),
         // Owner index entries of conflicting writers stay behind by design; drop everything.
         teardown: () => dropPrefix(redis, prefix),
       };

@@ -324,12 +324,52 @@ describe.skipIf(!standalone.provisioned.available)(
     it('wraps server errors in SessionStoreError with the driver error as cause', async () => {
       const { client, prefix, store, cleanup } = await fresh(standalone);
       try {
-        await client.set(`${prefix}{k}`, 'not a hash');
-        for (const call of [store.get('k'), store.set('k', record()), store.touch('k', Date.now() + 1_000)]) {
+        // An owner index of the wrong type: unlike a session key, nothing core can remove.
+        await client.set(`${prefix}owner:{o}`, 'not a sorted set');
+        for (const call of [store.listByOwner('o'), store.destroyByOwner('o')]) {
           const error = await rejection(call);
           expect(isSessionError(error, 'SESSION_STORE_ERROR')).toBe(true);
           expect(((error as Error).cause as Error).message).toMatch(/WRONGTYPE/);
         }
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('a session key of another type is a corrupt record, never a lockout (issue 14, item 4)', async () => {
+      const { client, prefix, store, cleanup } = await fresh(standalone);
+      try {
+        await client.set(`${prefix}{k}`, 'not a hash');
+        const error = await rejection(store.get('k'));
+        expect(error).toMatchObject({ code: 'SESSION_RECORD_CORRUPT', key: 'k' });
+        expect(((error as Error).cause as Error).message).toMatch(/WRONGTYPE/);
+        expect(await store.touch('k', Date.now() + 1_000)).toBe(false);
+        // An insert replaces it, a compare-and-set conflicts, destroy removes it.
+        await expect(store.set('k', record({ version: 2 }), { expectedVersion: 1 })).rejects.toMatchObject({
+          code: 'SESSION_CONFLICT',
+        });
+        const fresh = record();
+        await store.set('k', fresh);
+        expect((await store.get('k'))?.version).toBe(1);
+        await client.set(`${prefix}{k}`, 'not a hash');
+        expect(await store.destroy('k')).toBe(false);
+        expect(await client.exists(`${prefix}{k}`)).toBe(0);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('an insert replaces a hash with a garbage field; a compare-and-set on it conflicts', async () => {
+      const { client, prefix, store, cleanup } = await fresh(standalone);
+      try {
+        await store.set('k', record());
+        await client.hset(`${prefix}{k}`, 'v', 'abc');
+        await expect(store.set('k', record({ version: 2 }), { expectedVersion: 1 })).rejects.toMatchObject({
+          code: 'SESSION_CONFLICT',
+        });
+        await client.hset(`${prefix}{k}`, 'e', 'soon');
+        await store.set('k', record());
+        expect((await store.get('k'))?.version).toBe(1);
       } finally {
         await cleanup();
       }

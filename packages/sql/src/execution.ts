@@ -38,12 +38,6 @@ export function toSessionError(error: unknown, dialect: SqlDialect, operation: s
   });
 }
 
-/** A binary column as a plain Uint8Array copy (drivers may hand out views of a reused buffer). */
-export function bytesOf(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return new Uint8Array(value);
-  throw new TypeError(`expected a binary payload column, got ${typeof value}`);
-}
-
 /** A text column; drivers return binary-collated text as a string or a Buffer. */
 export function textOf(value: unknown): string | null {
   if (value === null || value === undefined) return null;

@@ -1,6 +1,7 @@
 import {
   NO_CAPABILITIES,
   type OwnedSession,
+  readStoredRecord,
   SessionConfigError,
   SessionConflictError,
   SessionStoreError,
@@ -11,7 +12,7 @@ import {
 } from '@sessionkit/core';
 import { assertStorable, checkRecord, isStorable, normalizeExpiry } from './checks';
 import type { InsertRow, SqlDialect, SqlExecutor, SqlResult, SqlValue, Statement } from './dialect';
-import { bytesOf, executeWithRetry, textOf, toSessionError } from './execution';
+import { executeWithRetry, textOf, toSessionError } from './execution';
 import { formatTableName } from './identifiers';
 import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
@@ -112,16 +113,19 @@ class SqlSessionStore implements SqlStore {
   get(key: string): Promise<StoredRecord | null> {
     return this.#run('get', async () => {
       if (!this.#lookupKey(key)) return null;
-      const { rows } = await this.#exec(this.#sql.selectLive(key, Date.now()));
+      const now = Date.now();
+      const { rows } = await this.#exec(this.#sql.selectByKey(key));
       const row = rows[0];
       if (row === undefined) return null;
-      const ownerId = this.#sql.ownerId === null ? null : textOf(row[ALIAS.ownerId]);
-      return {
-        payload: bytesOf(row[ALIAS.payload]),
-        version: Number(row[ALIAS.version]),
-        expiresAt: Number(row[ALIAS.expiresAt]),
-        ownerId,
-      };
+      // Drivers return BIGINT as a number or a decimal string, binary as a Buffer: core's
+      // validator takes them as they are and rejects a row nothing but a script could have written.
+      const record = readStoredRecord(key, {
+        payload: row[ALIAS.payload],
+        version: row[ALIAS.version],
+        expiresAt: row[ALIAS.expiresAt],
+        ownerId: this.#sql.ownerId === null ? null : textOf(row[ALIAS.ownerId]),
+      });
+      return record.expiresAt > now ? record : null;
     });
   }
 

@@ -12,7 +12,7 @@ import {
   type StoredRecord,
 } from '@sessionkit/core';
 import { assert, expect, type TestContext, test } from 'vitest';
-import type { ConformanceOptions, ConformanceTarget, RawReader, RawRecord } from './types';
+import type { ConformanceOptions, ConformanceTarget, RawReader, RawRecord, RawWriter } from './types';
 
 /** The options every topical file receives, with defaults applied. */
 export interface Suite {
@@ -26,9 +26,11 @@ export interface Suite {
 export interface Fixture {
   store: SessionStore;
   raw: RawReader;
+  /** The target's raw writer, if its store test file supplies one. */
+  rawWriter: RawWriter | undefined;
   resolution: number;
   /** Sets up one more isolated store on the same backend; torn down with the test's own. */
-  another(): Promise<{ store: SessionStore; raw: RawReader }>;
+  another(): Promise<{ store: SessionStore; raw: RawReader; rawWriter: RawWriter | undefined }>;
 }
 
 export type Capability = keyof StoreCapabilities;
@@ -68,7 +70,7 @@ export function storeTest(
     const open = async () => {
       const target = await suite.setup();
       targets.push(target);
-      return { store: guardStore(target.store), raw: target.raw };
+      return { store: guardStore(target.store), raw: target.raw, rawWriter: target.rawWriter };
     };
     let failed = false;
     let failure: unknown;

@@ -8,6 +8,7 @@ import { basicTests } from './basic';
 import { closeTests } from './close';
 import { compareAndSetTests } from './compare-and-set';
 import { concurrencyTests } from './concurrency';
+import { corruptRecordTests } from './corrupt-records';
 import { expiryTests } from './expiry';
 import type { Suite } from './harness';
 import { hostileKeyTests } from './hostile-keys';
@@ -19,9 +20,17 @@ import { scopeTests } from './scope';
 import { touchTests } from './touch';
 import type { ConformanceOptions } from './types';
 
+export { CORRUPTIONS } from './corrupt-records';
 export { randomBytes, randomKey, record, textBytes } from './helpers';
 export { HOSTILE_KEYS } from './hostile-keys';
-export type { ConformanceOptions, ConformanceTarget, RawReader, RawRecord } from './types';
+export type {
+  ConformanceOptions,
+  ConformanceTarget,
+  Corruption,
+  RawReader,
+  RawRecord,
+  RawWriter,
+} from './types';
 
 /**
  * Registers the store conformance suite as a `describe` block in the calling test file. Each test
@@ -56,6 +65,7 @@ export function runStoreConformance(options: ConformanceOptions): void {
     closeTests(suite);
     hostileKeyTests(suite);
     concurrencyTests(suite);
+    corruptRecordTests(suite);
   };
   if (typeof options.skip === 'string') {
     // The reason is part of the title, so verbose and JSON reporters show it next to every skipped

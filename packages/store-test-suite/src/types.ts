@@ -1,5 +1,34 @@
 import type { SessionStore } from '@sessionkit/core';
 
+/**
+ * A way a stored record can be broken by something other than sessionkit (a script, a bug, an
+ * attacker with write access to the backend), as written through {@link RawWriter.corrupt}.
+ */
+export type Corruption =
+  /** The version is not an integer (Redis `HSET key v abc`, a float in a binary header). */
+  | 'version-not-integer'
+  | 'version-negative'
+  /** The expiry is not an integer (garbage text, a fraction). */
+  | 'expiry-not-integer'
+  | 'expiry-negative'
+  /** The payload is gone (a Redis hash without `p`, a NULL column, an unset field). */
+  | 'payload-missing'
+  /** The payload is not bytes (a string or number where a document store allows one). */
+  | 'payload-wrong-type'
+  /** The key holds something that is not a record at all (a Redis key of another type, a file of garbage). */
+  | 'not-a-record';
+
+/**
+ * The write side of the back door: breaks a record the store wrote, in place, bypassing the
+ * store. The suite then checks that the record is reported as corrupt and never locks its user out.
+ */
+export interface RawWriter {
+  /** The corruptions this backend can physically hold; cases for the others are skipped, with the reason. */
+  readonly corruptions: readonly Corruption[];
+  /** Breaks the record the store holds under `key` (it exists and is live) as `corruption` says. */
+  corrupt(key: string, corruption: Corruption): Promise<void>;
+}
+
 /** One record as the backend physically holds it, read through the {@link RawReader} back door. */
 export interface RawRecord {
   payload: Uint8Array;
@@ -30,6 +59,8 @@ export interface RawReader {
 export interface ConformanceTarget {
   store: SessionStore;
   raw: RawReader;
+  /** Breaks stored records, for the corrupt-record cases; without it they are skipped, with the reason. */
+  rawWriter?: RawWriter;
   /**
    * Releases what `setup` created (drop the table, remove the directory, quit the client). The
    * suite calls `store.close()` first when the store has one, then this.

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SqlStore, SqlStoreOptions } from '@sessionkit/sql';
-import type { ConformanceTarget, RawReader } from '@sessionkit/store-test-suite';
+import type { ConformanceTarget, Corruption, RawReader, RawWriter } from '@sessionkit/store-test-suite';
 import { type Provisioned, uniquePrefix } from '@sessionkit/testing';
 import { describe } from 'vitest';
 
@@ -71,6 +71,10 @@ export interface RawLayout {
   expires: string;
   owner: string | null;
   namespace: { column: string; value: string } | null;
+  /** The assignment that stores an absolute expiry given as the one `?` value. */
+  setExpiry: string;
+  /** The payload column accepts NULL (Tomcat's session_data does; sessionkit's own does not). */
+  nullablePayload: boolean;
 }
 
 export const DEFAULT_RAW_LAYOUT: RawLayout = {
@@ -80,6 +84,8 @@ export const DEFAULT_RAW_LAYOUT: RawLayout = {
   expires: 'expires_at',
   owner: 'owner_id',
   namespace: { column: 'app', value: '' },
+  setExpiry: 'expires_at = ?',
+  nullablePayload: false,
 };
 
 export function tomcatRawLayout(kit: SqlKit): RawLayout {
@@ -91,6 +97,8 @@ export function tomcatRawLayout(kit: SqlKit): RawLayout {
     expires: `(last_access + ${kit.bigint('max_inactive')} * 1000)`,
     owner: 'sk_owner_id',
     namespace: { column: 'app_name', value: '/tomcat-app' },
+    setExpiry: 'last_access = ?, max_inactive = 0',
+    nullablePayload: true,
   };
 }
 
@@ -148,6 +156,35 @@ export function rawReader(pool: KitPool, table: string, layout: RawLayout): RawR
   };
 }
 
+/**
+ * The write side of the back door: breaks a row in place with its own UPDATE, as a script or a
+ * migration gone wrong could. Typed columns limit what a row can hold: BIGINT version and expiry
+ * columns cannot hold text or fractions, and a payload column holds only bytes.
+ */
+export function rawWriter(pool: KitPool, table: string, layout: RawLayout): RawWriter {
+  const scope = layout.namespace === null ? '' : ` AND ${layout.namespace.column} = ?`;
+  const scopeValues = layout.namespace === null ? [] : [layout.namespace.value];
+  const updates: Partial<Record<Corruption, [string, unknown]>> = {
+    'version-negative': [`${layout.version} = ?`, -3],
+    'expiry-negative': [layout.setExpiry, -5_000],
+    ...(layout.nullablePayload ? { 'payload-missing': [`${layout.payload} = NULL`, undefined] } : {}),
+  };
+  return {
+    corruptions: Object.keys(updates) as Corruption[],
+    async corrupt(key, corruption) {
+      const update = updates[corruption];
+      if (update === undefined) throw new Error(`rawWriter: this table cannot hold ${corruption}`);
+      const [assignment, value] = update;
+      const values = value === undefined ? [] : [value];
+      await pool.query(`UPDATE ${table} SET ${assignment} WHERE ${layout.key} = ?${scope}`, [
+        ...values,
+        key,
+        ...scopeValues,
+      ]);
+    },
+  };
+}
+
 /** A conformance setup: a fresh table per test, created by the store's own createSchema(). */
 export function defaultSetup(kit: SqlKit, pool: KitPool): () => Promise<ConformanceTarget> {
   return async () => {
@@ -157,6 +194,7 @@ export function defaultSetup(kit: SqlKit, pool: KitPool): () => Promise<Conforma
     return {
       store,
       raw: rawReader(pool, table, DEFAULT_RAW_LAYOUT),
+      rawWriter: rawWriter(pool, table, DEFAULT_RAW_LAYOUT),
       teardown: () => dropTable(pool, table),
     };
   };
@@ -180,9 +218,11 @@ export function namespacedSetup(kit: SqlKit, pool: KitPool): () => Promise<Confo
       await neighbour.set(key, { payload: new Uint8Array([7]), version: 1, expiresAt, ownerId: 'alice' });
     }
     const store = kit.createStore(pool, { tableName: table, namespace: 'tenant-a', pruneInterval: 0 });
+    const tenantA = { ...DEFAULT_RAW_LAYOUT, namespace: { column: 'app', value: 'tenant-a' } };
     return {
       store,
-      raw: rawReader(pool, table, { ...DEFAULT_RAW_LAYOUT, namespace: { column: 'app', value: 'tenant-a' } }),
+      raw: rawReader(pool, table, tenantA),
+      rawWriter: rawWriter(pool, table, tenantA),
       teardown: async () => {
         const rows = await pool.query(`SELECT session_key AS k FROM ${table} WHERE app = ?`, ['tenant-b']);
         await dropTable(pool, table);
@@ -204,6 +244,7 @@ export function tomcatSetup(kit: SqlKit, pool: KitPool): () => Promise<Conforman
     return {
       store: kit.createStore(pool, tomcatOptions(table)),
       raw: rawReader(pool, table, tomcatRawLayout(kit)),
+      rawWriter: rawWriter(pool, table, tomcatRawLayout(kit)),
       teardown: () => dropTable(pool, table),
     };
   };

@@ -26,7 +26,7 @@ export const ROW: InsertRow = {
 export function allStatements(dialect: SqlDialect, options: SqlStoreOptions = {}): Record<string, Statement> {
   const sql = new TableSql(resolveSqlOptions(options, 'test').mapping, dialect);
   const statements: Record<string, Statement> = {
-    get: sql.selectLive('k', NOW),
+    get: sql.selectByKey('k'),
     cas: sql.updateIfVersion(ROW, 1),
     touch: sql.touch('k', NOW + 120_000, NOW),
     destroyLive: sql.deleteKey('k', NOW, true),

@@ -62,8 +62,29 @@ function manifestProblems(dir, pkg) {
       if (!existsSync(join(dir, target))) problems.push(`${target} is missing (run \`pnpm build\` first)`);
     }
   }
+  problems.push(...typesVersionsProblems(pkg));
   if (!existsSync(join(dir, 'README.md'))) problems.push('no README.md (each package has a README)');
   return problems;
+}
+
+/**
+ * node10 resolution ignores `exports`, so each subpath (`@sessionkit/core/edge`) needs a
+ * `typesVersions` entry pointing at its CommonJS declarations. The expected map is derived from
+ * `exports`, so adding a subpath without it fails here instead of for a user on `module: commonjs`.
+ */
+function typesVersionsProblems(pkg) {
+  const expected = {};
+  for (const [subpath, conditions] of Object.entries(pkg.exports ?? {})) {
+    if (subpath === '.' || subpath === './package.json') continue;
+    expected[subpath.slice(2)] = [conditions?.require?.types];
+  }
+  if (Object.keys(expected).length === 0) return [];
+  const actual = pkg.typesVersions?.['*'] ?? {};
+  if (JSON.stringify(actual) === JSON.stringify(expected)) return [];
+  return [
+    `"typesVersions" must be ${JSON.stringify({ '*': expected })} so node10 resolution finds each subpath's types ` +
+      `(got ${JSON.stringify(pkg.typesVersions)})`,
+  ];
 }
 
 /** Runs a command, capturing its output, and resolves with the exit code and the output. */
@@ -94,7 +115,9 @@ async function checkPackage({ dir, pkg }) {
   if (!problems.some((problem) => problem.includes('is missing'))) {
     const tools = [
       ['publint --strict', ['exec', 'publint', '--strict']],
-      ['attw --pack . --profile node16', ['exec', 'attw', '--pack', '.', '--profile', 'node16']],
+      // The default profile includes node10 (TypeScript's `moduleResolution: node`, still the
+      // default of `module: commonjs`), where only `typesVersions` makes a subpath's types visible.
+      ['attw --pack .', ['exec', 'attw', '--pack', '.']],
     ];
     for (const [label, args] of tools) {
       const { code, output } = await exec('pnpm', args, dir);

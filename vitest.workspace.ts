@@ -37,6 +37,8 @@ export const projects: TestProjectInlineConfiguration[] = ['packages', 'examples
   .flatMap((group) =>
     existsSync(`${root}${group}`) ? readdirSync(`${root}${group}`).map((name) => `${group}/${name}`) : [],
   )
+  // docs/test type-checks the snippets of every README and docs page.
+  .concat(existsSync(`${root}docs/test`) ? ['docs'] : [])
   .filter((dir) => existsSync(`${root}${dir}/test`) || existsSync(`${root}${dir}/src`))
   .map(project);
 

@@ -9,7 +9,7 @@ import { createSessionManager, isSessionError } from '@sessionkit/core';
 import { createSessionMiddleware, sessionOf } from '@sessionkit/express';
 import { createRedisStore } from '@sessionkit/redis';
 import express from 'express';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { PRODUCTS, renderPage } from './page.mjs';
 
 const {

@@ -11,7 +11,7 @@ import {
   uniquePrefix,
   useBackend,
 } from '@sessionkit/testing';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePortRange, uniquePrefix, useBackend } from '@sessionkit/testing';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { type AppServer, appDir, assertBuilt, startApp } from './app-server';

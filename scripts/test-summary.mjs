@@ -17,25 +17,70 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_REPORT = join(root, '.tmp', 'vitest-report.json');
 const DEFAULT_NOTES = join(root, '.tmp', 'vitest-skip-notes.json');
+const BACKENDS_FILE = join(root, '.tmp', 'backends.json');
 const SKIPPED = new Set(['skipped', 'pending', 'todo', 'disabled']);
 const TITLES_PER_GROUP = 3;
 
 const noteKey = (file, fullName) => `${file}\u0000${fullName}`;
 
-/** Vitest reporter that records the note of every skipped test. */
+// A suite skipped for want of a backend says why in its title, `name [skipped: <reason>]` (see
+// suiteTitle in packages/testing) or `name (skipped: <reason>)` (the conformance suite).
+const TITLE_REASON = /[[(]skipped: (.+)[\])]$/;
+
+/** The reason a skipped test gives: its ctx.skip note, else the nearest title that states one. */
+function skipReason(test) {
+  const note = test.result().note;
+  if (note) return note;
+  for (let node = test; node && node.type !== 'module'; node = node.parent) {
+    const match = TITLE_REASON.exec(node.name);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+const NO_REASON = 'NO REASON GIVEN (a skip must state why: see packages/testing/README.md)';
+
+/**
+ * Vitest reporter, listed before 'default' in vitest.config.ts: prints every skipped test's reason,
+ * grouped and counted, right above the default reporter's closing summary, and in CI records the
+ * reasons for the summary below (vitest's JSON report drops the note given to `ctx.skip(note)`).
+ */
 export default class SkipNotesReporter {
   onTestRunEnd(testModules) {
     const notes = [];
+    const groups = new Map();
     for (const testModule of testModules) {
       for (const test of testModule.children.allTests()) {
-        const result = test.result();
-        if (result.state === 'skipped' && result.note) {
-          notes.push({ file: testModule.moduleId, name: test.fullName, note: result.note });
-        }
+        if (test.result().state !== 'skipped') continue;
+        const note = skipReason(test);
+        notes.push({ file: testModule.moduleId, name: test.fullName, note: note ?? NO_REASON });
+        const group = groups.get(note ?? NO_REASON) ?? { count: 0, files: new Set() };
+        group.count++;
+        group.files.add(display(testModule.moduleId));
+        groups.set(note ?? NO_REASON, group);
       }
     }
-    mkdirSync(dirname(DEFAULT_NOTES), { recursive: true });
-    writeFileSync(DEFAULT_NOTES, JSON.stringify(notes));
+    if (process.env.CI) {
+      mkdirSync(dirname(DEFAULT_NOTES), { recursive: true });
+      writeFileSync(DEFAULT_NOTES, JSON.stringify(notes));
+    }
+    printBackends();
+    if (notes.length === 0) return;
+    console.log(`\n ↓ skipped ${notes.length}, by reason:`);
+    for (const [reason, { count, files }] of [...groups].sort((a, b) => b[1].count - a[1].count)) {
+      const where = files.size === 1 ? [...files][0] : `${files.size} files`;
+      console.log(`   ${count} × ${reason} (${where})`);
+    }
+  }
+}
+
+/** One line per backend from .tmp/backends.json (written by vitest.global-setup.ts). */
+function printBackends() {
+  const { value } = readJson(BACKENDS_FILE);
+  if (!Array.isArray(value)) return;
+  console.log('\n backends of this run (URL, container, private server from local binaries, or none):');
+  for (const { backend, source, detail } of value) {
+    console.log(`   ${backend.padEnd(14)} ${source === 'unavailable' ? 'none' : source}: ${detail}`);
   }
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePortRange, PORT_RANGES } from './ports';
+import { pollUntil } from './processes';
 
 /** The topology script; also copied into containers by the provisioning code. */
 export const TOPOLOGY_SCRIPT = fileURLToPath(new URL('../../../scripts/redis-topology.sh', import.meta.url));
@@ -42,25 +43,13 @@ export function redisPing(
   });
 }
 
-/** Polls `condition` every `intervalMs` until it holds; rejects with `what` after `timeoutMs`. */
-export async function waitFor(
+/** {@link pollUntil} with the defaults of a local Redis start: 15 s, checked every 50 ms. */
+export function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   { timeoutMs = 15_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return pollUntil(what, condition, { timeoutMs, intervalMs });
 }
 
 /**

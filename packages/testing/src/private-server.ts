@@ -1,5 +1,5 @@
 /**
- * The lifecycle every private database server of this suite shares: one process on a private
+ * The lifecycle every private database server of the test suites shares: one process on a private
  * port with its data in a private temp directory, crashed and restarted by PID so a fault test can
  * take the backend away under load and bring it back with its data.
  */
@@ -7,7 +7,7 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { pollUntil, spawnTracked, tail, terminate } from './processes';
 
-/** A database server this suite owns: private port, private directory, signalled by its PID only. */
+/** A database server a test run owns: private port, private directory, signalled by its PID only. */
 export interface PrivateServer {
   /** 'redis', 'postgres' or 'mariadb'. */
   readonly name: string;

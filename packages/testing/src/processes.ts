@@ -1,5 +1,5 @@
 /**
- * Child-process plumbing for the private servers and app nodes this suite starts, stops and kills.
+ * Child-process plumbing for the private servers and app nodes the test suites start, stop and kill.
  * Only processes started here are ever signalled, always by their own PID; the shared servers of
  * the machine (6379, 5432, 3306, the shared Redis topology) are never touched.
  */

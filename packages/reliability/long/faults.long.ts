@@ -7,6 +7,7 @@ import {
   privateMariadbUnavailable,
   privatePostgresUnavailable,
   privateRedisUnavailable,
+  skipTitle,
   startLocalRedisCluster,
   startLocalRedisSentinel,
   startPrivateMariadb,
@@ -50,8 +51,7 @@ async function check(name: string, target: FaultTarget) {
 const noRedis = privateRedisUnavailable();
 const noPostgres = privatePostgresUnavailable();
 const noMariadb = privateMariadbUnavailable();
-const title = (name: string, reason: string | null) =>
-  reason === null ? name : `${name} [skipped: ${reason}]`;
+const title = skipTitle;
 
 describe('long fault runs: three faults each under load', () => {
   test.skipIf(noRedis !== null)(

@@ -110,7 +110,11 @@ export async function startPrivateServer(spec: PrivateServerSpec): Promise<Priva
         // Never leave a half-started server behind a failed start.
         proc.kill('SIGKILL');
         if (child === proc) child = undefined;
-        throw error;
+        // The server's own words say why (a taken port, a bad option, a data directory it refuses).
+        const log = output().trim().split('\n').slice(-20).join('\n');
+        const message = error instanceof Error ? error.message : String(error);
+        if (!log || message.includes(log)) throw error;
+        throw new Error(`${message}\n--- end of the ${spec.name} log ---\n${log}`, { cause: error });
       });
     },
     async crash() {

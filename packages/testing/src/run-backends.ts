@@ -48,7 +48,8 @@ function describeUrl(variable: string, url: string): string {
  */
 export async function startRunBackends(
   options: {
-    env?: NodeJS.ProcessEnv;
+    /** Read for URLs; private servers' URLs are written into it. @default process.env */
+    env?: Record<string, string | undefined>;
     probe?: () => Promise<RuntimeProbe>;
     /** Where the origins are written as JSON for the CI summary. */
     reportFile?: string;

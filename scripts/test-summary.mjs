@@ -34,9 +34,11 @@ const noteKey = (file, fullName) => `${file}\u0000${fullName}`;
 const TITLE_REASON = /\[skipped: ([^\]]+)\]|\(skipped: (.+)\)$/;
 
 /** The reason a skipped test gives: its ctx.skip note, else the nearest title that states one. */
-function skipReason(test) {
+function skipReason(test, namePattern) {
   const note = test.result().note;
   if (note) return note;
+  // `vitest -t <pattern>` skips the tests it does not select: the user's choice, said as such.
+  if (namePattern && !namePattern.test(test.fullName)) return `not selected by -t ${namePattern}`;
   for (let node = test; node && node.type !== 'module'; node = node.parent) {
     const match = TITLE_REASON.exec(node.name);
     if (match) return match[1] ?? match[2];
@@ -54,13 +56,18 @@ const NO_REASON = 'NO REASON GIVEN (a skip must state why: see packages/testing/
  * reasons for the summary below (vitest's JSON report drops the note given to `ctx.skip(note)`).
  */
 export default class SkipNotesReporter {
+  onInit(vitest) {
+    const pattern = vitest.config.testNamePattern;
+    this.namePattern = pattern ? new RegExp(pattern) : undefined;
+  }
+
   onTestRunEnd(testModules) {
     const notes = [];
     const groups = new Map();
     for (const testModule of testModules) {
       for (const test of testModule.children.allTests()) {
         if (test.result().state !== 'skipped') continue;
-        const note = skipReason(test);
+        const note = skipReason(test, this.namePattern);
         notes.push({ file: testModule.moduleId, name: test.fullName, note: note ?? NO_REASON });
         const group = groups.get(note ?? NO_REASON) ?? { count: 0, files: new Set() };
         group.count++;

@@ -4,13 +4,13 @@
  * they never touch the shared 6379 or the shared topology of scripts/redis-topology.sh.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePortRange, PORT_RANGES } from './ports';
-import { pollUntil } from './processes';
+import { onExit, pollUntil } from './processes';
 
 /** The topology script; also copied into containers by the provisioning code. */
 export const TOPOLOGY_SCRIPT = fileURLToPath(new URL('../../../scripts/redis-topology.sh', import.meta.url));
@@ -67,6 +67,15 @@ export function isProcessRunning(pid: number): boolean {
     return !/^\S+ \(.*\) Z/.test(stat);
   } catch {
     return true;
+  }
+}
+
+/** Whether `pid` still is a redis-server (not a process that inherited a recycled PID). */
+function isRedisServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server') && isProcessRunning(pid);
+  } catch {
+    return false;
   }
 }
 
@@ -212,6 +221,16 @@ function scriptTopology(
     if (!existsSync(file)) throw new Error(`No pidfile for port ${port} in ${dir}`);
     return Number(readFileSync(file, 'utf8').trim());
   };
+  // The script daemonizes the nodes, so they are no children of this process: if it exits
+  // without stop() (a Ctrl-C, a crashed worker), every node of its pidfiles is killed here.
+  const forget = onExit(() => {
+    if (!existsSync(dir)) return;
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.pid'))) {
+      const target = Number(readFileSync(join(dir, file), 'utf8').trim());
+      if (isRedisServer(target)) process.kill(target, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
   return {
     dir,
     pid,
@@ -225,6 +244,7 @@ function scriptTopology(
     async stop() {
       await runScript(['stop', component], env);
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { pollUntil, spawnTracked, tail, terminate } from './processes';
+import { onExit, pollUntil, spawnTracked, tail, terminate } from './processes';
 
 /** A database server a test run owns: private port, private directory, signalled by its PID only. */
 export interface PrivateServer {
@@ -59,6 +59,8 @@ export async function startPrivateServer(spec: PrivateServerSpec): Promise<Priva
   let child: ChildProcess | undefined;
   let launchFailure: Error | undefined;
   let output = () => '';
+  // The server itself is a tracked child (killed at exit); its directory goes with it.
+  const forgetDir = onExit(() => rmSync(spec.dir, { recursive: true, force: true }));
 
   const ready = async () => {
     try {
@@ -128,12 +130,14 @@ export async function startPrivateServer(spec: PrivateServerSpec): Promise<Priva
       child = undefined;
       if (proc) await terminate(proc, spec.stopSignal);
       rmSync(spec.dir, { recursive: true, force: true });
+      forgetDir();
     },
   };
   try {
     await server.start();
   } catch (error) {
     rmSync(spec.dir, { recursive: true, force: true });
+    forgetDir();
     throw error;
   }
   return server;

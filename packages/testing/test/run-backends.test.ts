@@ -1,13 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BACKEND_ENV, BACKENDS } from '../src/backends';
 import { lookupPrivateServer, privateEnvName } from '../src/private-backends';
 import { startRunBackends } from '../src/run-backends';
-
-const dir = mkdtempSync(join(tmpdir(), 'sk-run-backends-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('startRunBackends', () => {
   it('starts nothing when every URL is set, and reports each as a URL with its local port', async () => {
@@ -17,6 +14,8 @@ describe('startRunBackends', () => {
         `scheme://user:secret@127.0.0.1:1${BACKENDS.indexOf(backend)}/db`,
       ]),
     );
+    const dir = mkdtempSync(join(tmpdir(), 'sk-run-backends-test-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const reportFile = join(dir, 'backends.json');
     const run = await startRunBackends({
       env,

@@ -187,7 +187,9 @@ function analyse(report, notes) {
         // ("store conformance: mongodb (skipped: ...)"); nested describes are only topics.
         const [top, ...rest] = path;
         const nested = rest.length > 0;
-        const heading = nested ? `${display(file.name)} › ${top}` : display(file.name);
+        // The reason is printed on its own line below, so the heading leaves it out of the title.
+        const name = top.replace(/\s*\[skipped: [^\]]+\]|\s*\(skipped: .+\)$/, '');
+        const heading = nested ? `${display(file.name)} › ${name}` : display(file.name);
         const key = `${heading}\u0000${note}`;
         const group = skipGroups.get(key) ?? { heading, note, titles: [] };
         const title = (nested ? rest : path).join(' › ');

@@ -7,7 +7,7 @@
 # `start` exits non-zero with the reason (and where the logs are) when a port is taken or the
 # topology is not healthy within REDIS_TOPOLOGY_TIMEOUT; `status` exits 0 only when healthy.
 #
-# Defaults (what .ci/run exports as SESSIONKIT_REDIS_CLUSTER_URL / SESSIONKIT_REDIS_SENTINEL_URL):
+# Defaults (for a hand-started topology; the test runs start theirs on free private ports):
 #   Cluster:  6 nodes on 127.0.0.1:7000-7005, 3 masters + 3 replicas
 #   Sentinel: master 6390, replicas 6391 and 6392, sentinels 26379-26381, master name "sessionkit"
 #

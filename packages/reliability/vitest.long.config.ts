@@ -18,5 +18,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 45 * 60_000,
     hookTimeout: 5 * 60_000,
+    // The shared backends come from the same place as in `npm test`: URL, container, or private
+    // servers started once for the run (the fault runs start durable servers of their own).
+    globalSetup: [fileURLToPath(new URL('../../vitest.global-setup.ts', import.meta.url))],
+    reporters: [fileURLToPath(new URL('../../scripts/test-summary.mjs', import.meta.url)), 'default'],
   },
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePortRange, uniquePrefix, useBackend } from '@sessionkit/testing';
+import { findFreePortRange, skipTitle, uniquePrefix, useBackend } from '@sessionkit/testing';
 import { Redis } from 'ioredis';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe, expect, onTestFinished, test } from 'vitest';
@@ -62,7 +62,7 @@ async function sessionCookie(context: BrowserContext) {
 }
 
 const title = noBrowser
-  ? `next-app example in headless Chromium [skipped: ${noBrowser}]`
+  ? skipTitle('next-app example in headless Chromium', noBrowser)
   : `next-app example in headless Chromium, sessions in ${storeName}`;
 
 describe.skipIf(noBrowser)(title, () => {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createFileStore } from '@sessionkit/file';
-import { useBackend } from '@sessionkit/testing';
+import { skipTitle, useBackend } from '@sessionkit/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { StoreConfig } from './fixtures/node';
 import { openPool, postgresFactory } from './fixtures/postgres-store';
@@ -59,7 +59,7 @@ const crashBackends: Array<[string, () => ReturnType<typeof fileStoreConfig>, st
 
 for (const [backend, makeStore, skip] of crashBackends) {
   const title = `a crash (SIGKILL) of the node serving a session, over the ${backend}`;
-  describe.skipIf(skip !== null)(skip === null ? title : `${title} [skipped: ${skip}]`, () => {
+  describe.skipIf(skip !== null)(skipTitle(title, skip), () => {
     test('node B restores the session with the data of the last backup; the change made after it is lost', {
       timeout: 90_000,
     }, async () => {

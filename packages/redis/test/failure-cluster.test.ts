@@ -5,6 +5,7 @@
 import {
   type LocalRedisCluster,
   localRedisUnavailable,
+  skipTitle,
   startLocalRedisCluster,
   uniquePrefix,
   waitFor,
@@ -16,7 +17,7 @@ import { createRedisStore } from '../src/index';
 import { connect, record, timed } from './helpers';
 
 const unavailable = localRedisUnavailable();
-const title = (name: string) => (unavailable === null ? name : `${name} [skipped: ${unavailable}]`);
+const title = (name: string) => skipTitle(name, unavailable);
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {

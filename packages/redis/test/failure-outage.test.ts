@@ -6,6 +6,7 @@ import { isSessionError } from '@sessionkit/core';
 import {
   type LocalRedisServer,
   localRedisUnavailable,
+  skipTitle,
   startLocalRedisServer,
   uniquePrefix,
   waitFor,
@@ -16,7 +17,7 @@ import { createRedisStore, type RedisStore } from '../src/index';
 import { FAIL_FAST, ready, record, timed } from './helpers';
 
 const unavailable = localRedisUnavailable();
-const title = (name: string) => (unavailable === null ? name : `${name} [skipped: ${unavailable}]`);
+const title = (name: string) => skipTitle(name, unavailable);
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { isSessionError } from '@sessionkit/core';
 import {
   type LocalRedisSentinel,
   localRedisUnavailable,
+  skipTitle,
   startLocalRedisSentinel,
   uniquePrefix,
   waitFor,
@@ -16,7 +17,7 @@ import { createRedisStore } from '../src/index';
 import { connect, FAIL_FAST, record, timed } from './helpers';
 
 const unavailable = localRedisUnavailable();
-const title = (name: string) => (unavailable === null ? name : `${name} [skipped: ${unavailable}]`);
+const title = (name: string) => skipTitle(name, unavailable);
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {

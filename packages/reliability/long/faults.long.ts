@@ -3,7 +3,17 @@
  * normal suite (5 s warm-up, 3 s down, 8 s of traffic after each recovery). Between faults a
  * killed Redis node is restarted and rejoins as a replica, so every fault has a failover target.
  */
-import { startLocalRedisCluster, startLocalRedisSentinel } from '@sessionkit/testing';
+import {
+  privateMariadbUnavailable,
+  privatePostgresUnavailable,
+  privateRedisUnavailable,
+  skipTitle,
+  startLocalRedisCluster,
+  startLocalRedisSentinel,
+  startPrivateMariadb,
+  startPrivatePostgres,
+  startPrivateRedis,
+} from '@sessionkit/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { faultViolations, summarizeFault } from '../src/fault-checks';
 import { type FaultScenarioOptions, runFaultScenario } from '../src/fault-scenario';
@@ -13,9 +23,6 @@ import {
   restartTarget,
   sentinelFailoverTarget,
 } from '../src/fault-targets';
-import { privateMariadbUnavailable, startPrivateMariadb } from '../src/private-mariadb';
-import { privatePostgresUnavailable, startPrivatePostgres } from '../src/private-postgres';
-import { privateRedisUnavailable, startPrivateRedis } from '../src/private-redis';
 import { saveResult } from '../src/results';
 
 const SECRET = 'reliability-suite-secret-0123456789abcdef';
@@ -44,8 +51,7 @@ async function check(name: string, target: FaultTarget) {
 const noRedis = privateRedisUnavailable();
 const noPostgres = privatePostgresUnavailable();
 const noMariadb = privateMariadbUnavailable();
-const title = (name: string, reason: string | null) =>
-  reason === null ? name : `${name} [skipped: ${reason}]`;
+const title = skipTitle;
 
 describe('long fault runs: three faults each under load', () => {
   test.skipIf(noRedis !== null)(

@@ -5,9 +5,8 @@
  * trip per step makes 100,000 impractical; the 100,000-case ID property above already proves no
  * hostile ID reaches a store through core).
  */
-import { suiteTitle, useBackend } from '@sessionkit/testing';
+import { startPrivateRedis, suiteTitle, useBackend } from '@sessionkit/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPrivateRedis } from '../src/private-redis';
 import {
   cookieParsingNeverThrows,
   cookieParsingRoundTrip,

@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnTracked, tail, terminate } from '@sessionkit/testing';
 import {
   APP_CONFIG_ENV,
   type AppConfig,
@@ -13,7 +14,6 @@ import {
   type AppRequest,
   type AppStats,
 } from './app-config';
-import { spawnTracked, tail, terminate } from './processes';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./app-server.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -6,12 +6,12 @@
  * recovered, and whether any acknowledged write was lost.
  */
 import type { StoreErrorPolicy } from '@sessionkit/core';
+import { pollUntil, sleep } from '@sessionkit/testing';
 import type { AppStats } from './app-config';
 import { type AppExit, startApp } from './app-process';
 import type { FaultTarget } from './fault-targets';
 import { keepAliveAgent } from './http-client';
 import { countOutcomes, countStatuses, driveUsers, latency } from './load';
-import { pollUntil, sleep } from './processes';
 import { type Outcome, type RequestRecord, SessionUser } from './session-user';
 
 /** Options of {@link runFaultScenario}. */

@@ -6,10 +6,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { LocalRedisCluster, LocalRedisSentinel } from '@sessionkit/testing';
+import type { LocalRedisCluster, LocalRedisSentinel, PrivateServer } from '@sessionkit/testing';
+import { pollUntil } from '@sessionkit/testing';
 import type { AppStoreConfig } from './app-config';
-import type { PrivateServer } from './private-server';
-import { pollUntil } from './processes';
 import {
   type ClusterNode,
   clusterNodes,

@@ -4,8 +4,8 @@
  * hard deadline, so a scenario that goes wrong ends instead of spinning.
  */
 import type { Agent } from 'node:http';
+import { sleep } from '@sessionkit/testing';
 import { percentile } from './http-client';
-import { sleep } from './processes';
 import type { Outcome, RequestRecord, SessionUser } from './session-user';
 
 /** Options of {@link driveUsers}. */

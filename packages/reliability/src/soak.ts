@@ -5,11 +5,12 @@
  * regenerate IDs, logouts destroy sessions, new sessions start) so a leak per session, per ID or
  * per request shows as growth, while the number of live sessions stays bounded.
  */
+
+import { sleep } from '@sessionkit/testing';
 import type { AppStoreConfig } from './app-config';
 import { type AppExit, type HeapSample, startApp } from './app-process';
 import { keepAliveAgent } from './http-client';
 import { countOutcomes, countStatuses, latency } from './load';
-import { sleep } from './processes';
 import { type Outcome, type RequestRecord, SessionUser } from './session-user';
 
 /** Options of {@link runSoak}. */

@@ -4,10 +4,10 @@
  * aborted increment may or may not have been saved, never half of it).
  */
 import { request } from 'node:http';
+import { sleep } from '@sessionkit/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { type AppProcess, startApp } from '../src/app-process';
 import { keepAliveAgent } from '../src/http-client';
-import { sleep } from '../src/processes';
 import { SessionUser } from '../src/session-user';
 import { SECRET } from './helpers';
 

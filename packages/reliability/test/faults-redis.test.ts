@@ -7,14 +7,15 @@
 import {
   type LocalRedisCluster,
   type LocalRedisSentinel,
+  privateRedisUnavailable,
   startLocalRedisCluster,
   startLocalRedisSentinel,
+  startPrivateRedis,
 } from '@sessionkit/testing';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { faultViolations, summarizeFault } from '../src/fault-checks';
 import { runFaultScenario } from '../src/fault-scenario';
 import { clusterFailoverTarget, restartTarget, sentinelFailoverTarget } from '../src/fault-targets';
-import { privateRedisUnavailable, startPrivateRedis } from '../src/private-redis';
 import { saveResult } from '../src/results';
 import { cleanup, SECRET, titled } from './helpers';
 

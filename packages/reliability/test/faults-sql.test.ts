@@ -3,13 +3,18 @@
  * private MariaDB SIGKILLed mid-run, each restarted on its data. The shared servers on 5432 and
  * 3306 are never touched. Both servers start at once; the scenarios run one by one.
  */
+
+import type { PrivateServer } from '@sessionkit/testing';
+import {
+  privateMariadbUnavailable,
+  privatePostgresUnavailable,
+  startPrivateMariadb,
+  startPrivatePostgres,
+} from '@sessionkit/testing';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { faultViolations, summarizeFault } from '../src/fault-checks';
 import { runFaultScenario } from '../src/fault-scenario';
 import { restartTarget } from '../src/fault-targets';
-import { privateMariadbUnavailable, startPrivateMariadb } from '../src/private-mariadb';
-import { privatePostgresUnavailable, startPrivatePostgres } from '../src/private-postgres';
-import type { PrivateServer } from '../src/private-server';
 import { saveResult } from '../src/results';
 import { cleanup, SECRET, titled } from './helpers';
 

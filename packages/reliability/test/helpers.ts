@@ -2,15 +2,14 @@
  * Shared by the reliability tests: the secrets, the skip convention (a reason in the title) and
  * the cleanup stack that releases private servers even when an assertion failed.
  */
+import { skipTitle } from '@sessionkit/testing';
 import { afterAll } from 'vitest';
 
 /** Cookie-signing secret of every app node in these tests. */
 export const SECRET = 'reliability-suite-secret-0123456789abcdef';
 
 /** `name`, or `name [skipped: reason]` when there is a reason not to run. */
-export function titled(name: string, reason: string | null): string {
-  return reason === null ? name : `${name} [skipped: ${reason}]`;
-}
+export const titled = skipTitle;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {

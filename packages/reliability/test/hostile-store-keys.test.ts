@@ -3,9 +3,8 @@
  * refused without a trace, no aliasing of near variants, nothing outside the store touched.
  * A quick dose per store here; 5,000 cases per store in the long suite.
  */
-import { suiteTitle, useBackend } from '@sessionkit/testing';
+import { privateRedisUnavailable, startPrivateRedis, suiteTitle, useBackend } from '@sessionkit/testing';
 import { describe, expect, test } from 'vitest';
-import { privateRedisUnavailable, startPrivateRedis } from '../src/private-redis';
 import {
   hostileKeysConfined,
   loneSurrogateViolations,

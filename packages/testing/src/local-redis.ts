@@ -4,12 +4,13 @@
  * they never touch the shared 6379 or the shared topology of scripts/redis-topology.sh.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePortRange, PORT_RANGES } from './ports';
+import { onExit, pollUntil } from './processes';
 
 /** The topology script; also copied into containers by the provisioning code. */
 export const TOPOLOGY_SCRIPT = fileURLToPath(new URL('../../../scripts/redis-topology.sh', import.meta.url));
@@ -42,25 +43,13 @@ export function redisPing(
   });
 }
 
-/** Polls `condition` every `intervalMs` until it holds; rejects with `what` after `timeoutMs`. */
-export async function waitFor(
+/** {@link pollUntil} with the defaults of a local Redis start: 15 s, checked every 50 ms. */
+export function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   { timeoutMs = 15_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return pollUntil(what, condition, { timeoutMs, intervalMs });
 }
 
 /**
@@ -78,6 +67,15 @@ export function isProcessRunning(pid: number): boolean {
     return !/^\S+ \(.*\) Z/.test(stat);
   } catch {
     return true;
+  }
+}
+
+/** Whether `pid` still is a redis-server (not a process that inherited a recycled PID). */
+function isRedisServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server') && isProcessRunning(pid);
+  } catch {
+    return false;
   }
 }
 
@@ -223,6 +221,16 @@ function scriptTopology(
     if (!existsSync(file)) throw new Error(`No pidfile for port ${port} in ${dir}`);
     return Number(readFileSync(file, 'utf8').trim());
   };
+  // The script daemonizes the nodes, so they are no children of this process: if it exits
+  // without stop() (a Ctrl-C, a crashed worker), every node of its pidfiles is killed here.
+  const forget = onExit(() => {
+    if (!existsSync(dir)) return;
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.pid'))) {
+      const target = Number(readFileSync(join(dir, file), 'utf8').trim());
+      if (isRedisServer(target)) process.kill(target, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
   return {
     dir,
     pid,
@@ -236,6 +244,7 @@ function scriptTopology(
     async stop() {
       await runScript(['stop', component], env);
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { Backend } from './backends';
 import { startBackendContainer } from './containers';
 import { type DecideInput, decideProvisioning } from './decide';
+import { lookupPrivateServer } from './private-backends';
 import { probeContainerRuntime } from './runtime-probe';
 
 /** The outcome of {@link provision}. */
@@ -14,17 +15,21 @@ export type Provisioned =
       backend: Backend;
       /** Where the server is; see `BACKEND_ENV` for the URL shapes. */
       url: string;
-      /** `env`: from SESSIONKIT_<BACKEND>_URL; `container`: started for this test file. */
-      source: 'env' | 'container';
-      /** Stops the container (a no-op for URLs from the environment). */
+      /**
+       * `env`: from SESSIONKIT_<BACKEND>_URL; `container`: started for this test file; `private`:
+       * started from the machine's binaries by the run's globalSetup, shared by the run.
+       */
+      source: 'env' | 'container' | 'private';
+      /** Stops the container (a no-op otherwise: the run's globalSetup stops private servers). */
       stop(): Promise<void>;
     }
   | { available: false; backend: Backend; reason: string };
 
 /**
  * Provides a backend: `SESSIONKIT_<BACKEND>_URL` when set, otherwise a container when a container
- * runtime answers, otherwise `{ available: false, reason }`. A container that fails to start is
- * an error, not a skip: the runtime was there, so something is broken.
+ * runtime answers, otherwise the private server the run's globalSetup started from the machine's
+ * binaries, otherwise `{ available: false, reason }`. A container that fails to start is an
+ * error, not a skip: the runtime was there, so something is broken.
  *
  * @example
  * const postgres = await provision('postgres');
@@ -36,10 +41,13 @@ export async function provision(backend: Backend, input?: Partial<DecideInput>):
   const decision = await decideProvisioning(backend, {
     env,
     probe: input?.probe ?? (() => probeContainerRuntime({ env })),
+    privateServer: input?.privateServer ?? (() => lookupPrivateServer(backend, env)),
   });
   switch (decision.kind) {
     case 'url':
       return { available: true, backend, url: decision.url, source: 'env', stop: async () => undefined };
+    case 'private':
+      return { available: true, backend, url: decision.url, source: 'private', stop: async () => undefined };
     case 'unavailable':
       return { available: false, backend, reason: decision.reason };
     case 'container': {

@@ -12,6 +12,18 @@ export function skipReason(provisioned: Provisioned | { available: false; reason
 }
 
 /**
+ * `name` when there is no reason to skip, `name [skipped: <reason>]` otherwise: the one title
+ * format the run's skip report (scripts/test-summary.mjs) reads reasons from. For skips that are
+ * not about a backend (a missing binary or browser); pair it with `describe.skipIf(reason)`.
+ *
+ * @example
+ * describe.skipIf(noBrowser)(skipTitle('in headless Chromium', noBrowser), () => { ... });
+ */
+export function skipTitle(name: string, reason: string | null | false | undefined): string {
+  return reason ? `${name} [skipped: ${reason}]` : name;
+}
+
+/**
  * `name` when available, `name [skipped: <reason>]` otherwise. Pair it with `describe.skipIf`.
  *
  * @example
@@ -21,7 +33,7 @@ export function suiteTitle(
   name: string,
   provisioned: Provisioned | { available: false; reason: string },
 ): string {
-  return provisioned.available ? name : `${name} [skipped: ${provisioned.reason}]`;
+  return skipTitle(name, !provisioned.available && provisioned.reason);
 }
 
 /**

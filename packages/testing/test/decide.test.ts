@@ -59,19 +59,60 @@ describe('decideProvisioning', () => {
     });
   });
 
-  it('is unavailable without URL and runtime, naming the backend, the variable and what was tried', async () => {
+  it('is unavailable without URL, runtime and private server, naming the backend and everything tried', async () => {
     const { probe } = probeReturning(noRuntime);
-    const decision = await decideProvisioning('postgres', { env: {}, probe });
+    const decision = await decideProvisioning('postgres', {
+      env: {},
+      probe,
+      privateServer: () => ({ reason: 'no private server (initdb is not installed)' }),
+    });
     expect(decision).toEqual({
       kind: 'unavailable',
       reason:
-        'postgres: SESSIONKIT_POSTGRES_URL is not set and no container runtime answered ' +
-        '(DOCKER_HOST unset, /var/run/docker.sock missing)',
+        'postgres: SESSIONKIT_POSTGRES_URL is not set, no container runtime answered ' +
+        '(DOCKER_HOST unset, /var/run/docker.sock missing), and no private server (initdb is not installed)',
     });
   });
 
+  it('says no private server was started when the caller gives no private source', async () => {
+    const decision = await decideProvisioning('mysql', { env: {}, probe: probeReturning(noRuntime).probe });
+    expect(decision.kind === 'unavailable' && decision.reason).toMatch(
+      /, and no private server was started$/,
+    );
+  });
+
+  it.each(BACKENDS)('%s: falls back to the private server when no runtime answers', async (backend) => {
+    const decision = await decideProvisioning(backend, {
+      env: {},
+      probe: probeReturning(noRuntime).probe,
+      privateServer: () => ({ url: 'scheme://127.0.0.1:23456' }),
+    });
+    expect(decision).toEqual({ kind: 'private', url: 'scheme://127.0.0.1:23456' });
+  });
+
+  it('prefers the URL and then the container runtime to the private server, asking for it last', async () => {
+    const asked: string[] = [];
+    const privateServer = () => {
+      asked.push('private');
+      return { url: 'redis://127.0.0.1:23456' };
+    };
+    const fromUrl = await decideProvisioning('redis', {
+      env: { SESSIONKIT_REDIS_URL: 'redis://elsewhere:1' },
+      probe: probeReturning(localRuntime).probe,
+      privateServer,
+    });
+    expect(fromUrl.kind).toBe('url');
+    const fromContainer = await decideProvisioning('redis', {
+      env: {},
+      probe: probeReturning(localRuntime).probe,
+      privateServer,
+    });
+    expect(fromContainer.kind).toBe('container');
+    expect(asked).toEqual([]);
+  });
+
   it.each<Backend>(['redis-cluster', 'redis-sentinel'])(
-    '%s: is unavailable with a remote engine, whose ports do not appear on 127.0.0.1',
+    '%s: is unavailable with a remote engine, whose ports do not appear on 127.0.0.1, and no private server',
     async (backend) => {
       const remote: RuntimeProbe = { found: true, via: 'DOCKER_HOST', dockerHost: 'tcp://10.0.0.5:2375' };
       const decision = await decideProvisioning(backend, { env: {}, probe: probeReturning(remote).probe });
@@ -82,6 +123,16 @@ describe('decideProvisioning', () => {
       }
     },
   );
+
+  it('uses the private topology when the only engine is remote', async () => {
+    const remote: RuntimeProbe = { found: true, via: 'DOCKER_HOST', dockerHost: 'tcp://10.0.0.5:2375' };
+    const decision = await decideProvisioning('redis-cluster', {
+      env: {},
+      probe: probeReturning(remote).probe,
+      privateServer: () => ({ url: 'redis://127.0.0.1:11000' }),
+    });
+    expect(decision).toEqual({ kind: 'private', url: 'redis://127.0.0.1:11000' });
+  });
 
   it('starts single-server backends on a remote engine', async () => {
     const remote: RuntimeProbe = { found: true, via: 'DOCKER_HOST', dockerHost: 'tcp://10.0.0.5:2375' };

@@ -18,7 +18,7 @@ describe('provision', () => {
     if (result.available) await expect(result.stop()).resolves.toBeUndefined();
   });
 
-  it('is unavailable with the reason when neither a URL nor a runtime exists', async () => {
+  it('is unavailable with the reason when neither a URL, a runtime nor a private server exists', async () => {
     const result = await provision('mongodb', {
       env: {},
       probe: async () => ({ found: false, tried: ['DOCKER_HOST unset', '/var/run/docker.sock missing'] }),
@@ -27,9 +27,41 @@ describe('provision', () => {
       available: false,
       backend: 'mongodb',
       reason:
-        'mongodb: SESSIONKIT_MONGODB_URL is not set and no container runtime answered ' +
-        '(DOCKER_HOST unset, /var/run/docker.sock missing)',
+        'mongodb: SESSIONKIT_MONGODB_URL is not set, no container runtime answered ' +
+        '(DOCKER_HOST unset, /var/run/docker.sock missing), and no private server ' +
+        '(private servers exist only for Redis, PostgreSQL and MariaDB)',
     });
+  });
+
+  it('hands out the private server published in SESSIONKIT_PRIVATE_<BACKEND>_URL', async () => {
+    const result = await provision('postgres', {
+      env: { SESSIONKIT_PRIVATE_POSTGRES_URL: 'postgres://postgres@127.0.0.1:28001/postgres' },
+      probe: async () => ({ found: false, tried: ['DOCKER_HOST unset'] }),
+    });
+    expect(result).toMatchObject({
+      available: true,
+      source: 'private',
+      url: 'postgres://postgres@127.0.0.1:28001/postgres',
+    });
+  });
+
+  it('reaches the private server the run started (the root globalSetup), not a standard port', async (ctx) => {
+    const runtime = await probeContainerRuntime();
+    if (process.env.SESSIONKIT_REDIS_URL || runtime.found) {
+      ctx.skip(
+        'redis comes from SESSIONKIT_REDIS_URL or a container runtime in this run, not a private server',
+      );
+      return;
+    }
+    const result = await provision('redis');
+    if (!result.available) {
+      ctx.skip(result.reason);
+      return;
+    }
+    expect(result.source).toBe('private');
+    const node = parseRedisNodesUrl(result.url).nodes[0];
+    expect(node?.port).not.toBe(6379);
+    if (node) expect(await redisPing(node.port, { timeoutMs: 2000 })).toBe(true);
   });
 
   it('starts a real Redis container when a runtime answers', async (ctx) => {

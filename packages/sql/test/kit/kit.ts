@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlStore, SqlStoreOptions } from '@sessionkit/sql';
 import type { ConformanceTarget, Corruption, RawReader, RawWriter } from '@sessionkit/store-test-suite';
-import { type Provisioned, uniquePrefix } from '@sessionkit/testing';
+import { type Provisioned, suiteTitle, uniquePrefix } from '@sessionkit/testing';
 import { describe } from 'vitest';
 
 export type Row = Record<string, unknown>;
@@ -50,7 +50,7 @@ export function describeWithDatabase(kit: SqlKit, title: string, body: () => voi
     return;
   }
   console.warn(`[sessionkit] ${full}: skipped, ${kit.provisioned.reason}`);
-  describe.skip(`${full} [skipped: ${kit.provisioned.reason}]`, body);
+  describe.skip(suiteTitle(full, kit.provisioned), body);
 }
 
 /** A random table name for one test, `sk_test_<label>_<hex>`. */

@@ -1,13 +1,13 @@
 /**
- * The lifecycle every private database server of this suite shares: one process on a private
+ * The lifecycle every private database server of the test suites shares: one process on a private
  * port with its data in a private temp directory, crashed and restarted by PID so a fault test can
  * take the backend away under load and bring it back with its data.
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { pollUntil, spawnTracked, tail, terminate } from './processes';
+import { onExit, pollUntil, spawnTracked, tail, terminate } from './processes';
 
-/** A database server this suite owns: private port, private directory, signalled by its PID only. */
+/** A database server a test run owns: private port, private directory, signalled by its PID only. */
 export interface PrivateServer {
   /** 'redis', 'postgres' or 'mariadb'. */
   readonly name: string;
@@ -59,6 +59,8 @@ export async function startPrivateServer(spec: PrivateServerSpec): Promise<Priva
   let child: ChildProcess | undefined;
   let launchFailure: Error | undefined;
   let output = () => '';
+  // The server itself is a tracked child (killed at exit); its directory goes with it.
+  const forgetDir = onExit(() => rmSync(spec.dir, { recursive: true, force: true }));
 
   const ready = async () => {
     try {
@@ -110,7 +112,11 @@ export async function startPrivateServer(spec: PrivateServerSpec): Promise<Priva
         // Never leave a half-started server behind a failed start.
         proc.kill('SIGKILL');
         if (child === proc) child = undefined;
-        throw error;
+        // The server's own words say why (a taken port, a bad option, a data directory it refuses).
+        const log = output().trim().split('\n').slice(-20).join('\n');
+        const message = error instanceof Error ? error.message : String(error);
+        if (!log || message.includes(log)) throw error;
+        throw new Error(`${message}\n--- end of the ${spec.name} log ---\n${log}`, { cause: error });
       });
     },
     async crash() {
@@ -124,12 +130,14 @@ export async function startPrivateServer(spec: PrivateServerSpec): Promise<Priva
       child = undefined;
       if (proc) await terminate(proc, spec.stopSignal);
       rmSync(spec.dir, { recursive: true, force: true });
+      forgetDir();
     },
   };
   try {
     await server.start();
   } catch (error) {
     rmSync(spec.dir, { recursive: true, force: true });
+    forgetDir();
     throw error;
   }
   return server;

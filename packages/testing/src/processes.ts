@@ -1,5 +1,5 @@
 /**
- * Child-process plumbing for the private servers and app nodes this suite starts, stops and kills.
+ * Child-process plumbing for the private servers and app nodes the test suites start, stop and kill.
  * Only processes started here are ever signalled, always by their own PID; the shared servers of
  * the machine (6379, 5432, 3306, the shared Redis topology) are never touched.
  */
@@ -8,11 +8,29 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 // Everything still running when the test process exits is killed, so a failed assertion that
-// skipped a test's cleanup never leaves a server holding a port.
+// skipped a test's cleanup (or a Ctrl-C, on which vitest exits without its teardown) never
+// leaves a server holding a port.
 const live = new Set<ChildProcess>();
+const exitHooks = new Set<() => void>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
+  for (const hook of exitHooks) {
+    try {
+      hook();
+    } catch {
+      // best effort: the process is going away
+    }
+  }
 });
+
+/**
+ * Runs `hook` synchronously when this process exits, unless the returned function is called
+ * first: the last-resort cleanup of servers that are not children (daemons) and of temp dirs.
+ */
+export function onExit(hook: () => void): () => void {
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
+}
 
 /** Spawns a tracked child: it is SIGKILLed when this process exits, if still running. */
 export function spawnTracked(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {

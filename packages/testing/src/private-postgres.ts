@@ -8,8 +8,8 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findFreePortRange, PORT_RANGES } from '@sessionkit/testing';
 import pg from 'pg';
+import { findFreePortRange, PORT_RANGES } from './ports';
 import { type PrivateServer, startPrivateServer } from './private-server';
 import { accountIds, findExecutable } from './processes';
 
@@ -58,6 +58,14 @@ export async function postgresAnswers(url: string, timeoutMs = 1_000): Promise<b
   }
 }
 
+/** Options of {@link startPrivatePostgres}. */
+export interface PrivatePostgresOptions {
+  /** @default 60 */
+  maxConnections?: number;
+  /** fsync and synchronous commits on; false trades crash safety for speed. @default true */
+  durable?: boolean;
+}
+
 /**
  * Creates and starts a private PostgreSQL cluster; `crash()` is an immediate shutdown (SIGQUIT:
  * no checkpoint, crash recovery on the next start), the way a killed server comes back.
@@ -67,12 +75,13 @@ export async function postgresAnswers(url: string, timeoutMs = 1_000): Promise<b
  * await db.crash();
  * await db.start(); // same port, same data, after WAL recovery
  */
-export async function startPrivatePostgres(): Promise<PrivateServer> {
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivateServer> {
+  const durable = (options.durable ?? true) ? 'on' : 'off';
   const reason = privatePostgresUnavailable();
   if (reason !== null) throw new Error(reason);
   const bin = postgresBinDir() as string;
   const owner = runAs() ?? undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'sk-rel-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'sk-private-pg-'));
   const data = join(dir, 'data');
   mkdirSync(data, { mode: 0o700 });
   if (owner) {
@@ -107,13 +116,13 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      'max_connections=60',
+      `max_connections=${options.maxConnections ?? 60}`,
       '-c',
       'shared_buffers=16MB',
       '-c',
-      'fsync=on',
+      `fsync=${durable}`,
       '-c',
-      'synchronous_commit=on',
+      `synchronous_commit=${durable}`,
     ],
     spawnOptions: owner ? { uid: owner.uid, gid: owner.gid, cwd: dir } : { cwd: dir },
     crashSignal: 'SIGQUIT',

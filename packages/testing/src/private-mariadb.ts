@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findFreePortRange, PORT_RANGES } from '@sessionkit/testing';
 import mysql from 'mysql2/promise';
+import { findFreePortRange, PORT_RANGES } from './ports';
 import { type PrivateServer, startPrivateServer } from './private-server';
 import { findExecutable } from './processes';
 
@@ -55,7 +55,7 @@ export async function startPrivateMariadb(): Promise<PrivateServer> {
   if (bins === null) throw new Error('MariaDB server binaries are not installed');
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? ['--user=root'] : [];
-  const dir = mkdtempSync(join(tmpdir(), 'sk-rel-maria-'));
+  const dir = mkdtempSync(join(tmpdir(), 'sk-private-maria-'));
   const data = join(dir, 'data');
   try {
     await run(

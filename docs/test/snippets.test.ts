@@ -7,7 +7,7 @@
  * node16 ESM), fails here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,16 +43,27 @@ const MODES = {
   },
 } as const;
 
-/** Builds the packages whose declarations are missing (CI builds first; a fresh clone may not). */
+/** Whether `dist/index.d.ts` exists and is newer than every file under `src/` (a stale build would check old types). */
+function builtAfterSources(dir: string): boolean {
+  const built = join(dir, 'dist', 'index.d.ts');
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const sources = readdirSync(join(dir, 'src'), { recursive: true, withFileTypes: true });
+  return sources.every(
+    (entry) => !entry.isFile() || statSync(join(entry.parentPath, entry.name)).mtimeMs <= builtAt,
+  );
+}
+
+/** Builds the packages whose declarations are missing or older than their sources (CI builds first; a fresh clone may not). */
 function ensureBuilt(): void {
   const missing = readdirSync(join(root, 'packages')).filter((name) => {
     const manifest = join(root, 'packages', name, 'package.json');
     if (!existsSync(manifest)) return false;
     const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
-    return !pkg.private && !existsSync(join(root, 'packages', name, 'dist', 'index.d.ts'));
+    return !pkg.private && !builtAfterSources(join(root, 'packages', name));
   });
   if (missing.length === 0) return;
-  console.log(`[snippets] building ${missing.join(', ')} (their declarations are missing)`);
+  console.log(`[snippets] building ${missing.join(', ')} (declarations missing or older than the sources)`);
   const filters = missing.flatMap((name) => ['--filter', `./packages/${name}`]);
   const result = spawnSync('pnpm', [...filters, 'run', 'build'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`pnpm build of ${missing.join(', ')} failed (${result.status})`);

@@ -84,7 +84,12 @@ function usePnpmAt(file) {
 function ensurePnpm() {
   const found = onPath('pnpm');
   if (found) return found;
-  log(`pnpm not found; installing pnpm@${PNPM_VERSION} with npm i -g`);
+  // Said before anything is installed: this changes the machine, not only the checkout.
+  log(
+    `pnpm not found. This workspace is managed by pnpm (npm cannot install its workspace:^ ` +
+      `links), so pnpm@${PNPM_VERSION} is now installed globally with \`npm i -g pnpm@${PNPM_VERSION}\` ` +
+      `(it falls back to npx's cache when a global install is not allowed).`,
+  );
   const install = run('npm', ['i', '-g', `pnpm@${PNPM_VERSION}`]);
   if (install.status === 0) {
     const installed = onPath('pnpm');
@@ -239,6 +244,12 @@ function main() {
     writeStamp(stamp);
   } else {
     log('dependencies up to date');
+  }
+
+  // `--no-build`: dependencies only, for what runs from the TypeScript sources (the demo).
+  if (process.argv.includes('--no-build')) {
+    log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s (no build: running from sources)`);
+    return;
   }
 
   // Exactly the packages `pnpm build` (pnpm -r --filter ./packages/* run build) builds.

@@ -28,7 +28,8 @@ const server = createServer(async (req, res) => {
     res.end(JSON.stringify({ node: NODE_NAME, count }));
   } catch (error) {
     res.statusCode = 503;
-    res.end(JSON.stringify({ node: NODE_NAME, error: error.code ?? 'ERROR' }));
+    // The code for programs, the message (which names the store and the cause) for people.
+    res.end(JSON.stringify({ node: NODE_NAME, code: error.code ?? 'ERROR', error: error.message }));
   }
 });
 

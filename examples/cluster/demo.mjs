@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { redactUrl } from '@sessionkit/core';
+import { createStoreFromConfig, redactUrl } from '@sessionkit/core';
 import { startProxy } from './proxy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +36,9 @@ function startNode(name) {
       env: { ...process.env, NODE_NAME: name, PORT: '0', SESSION_DIR: sessionDir, SESSION_SECRET: secret },
       // The store package named by SESSIONKIT_STORE is resolved from this example's dependencies.
       cwd: here,
+      // Run from sources (`npm run demo`): the nodes get the same tsx hook, by absolute URL since
+      // their working directory differs; otherwise they run the built packages.
+      execArgv: process.env.SESSIONKIT_FROM_SOURCE ? ['--import', process.env.SESSIONKIT_FROM_SOURCE] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     nodes.push(child);
@@ -58,6 +61,12 @@ function shutdown(code) {
 process.on('SIGINT', () => shutdown(0));
 
 try {
+  // With a SQL URL the table (and with MongoDB the indexes) is created once, before the nodes
+  // start, so three nodes never race to create it; an existing one is left as it is.
+  if (process.env.SESSIONKIT_STORE) {
+    const store = await createStoreFromConfig(process.env.SESSIONKIT_STORE, { createSchema: true });
+    await store.close();
+  }
   const ports = await Promise.all(['node-a', 'node-b', 'node-c'].map(startNode));
   proxy = await startProxy(ports);
   const url = `http://127.0.0.1:${proxy.address().port}/`;
@@ -75,7 +84,7 @@ try {
       const setCookie = response.headers.get('set-cookie');
       if (setCookie) cookie = setCookie.split(';')[0];
       const body = await response.json();
-      if (!response.ok) throw new Error(`request ${i} failed on ${body.node}: ${body.error}`);
+      if (!response.ok) throw new Error(`request ${i} failed on ${body.node}: ${body.code}: ${body.error}`);
       console.log(
         `request ${String(i).padStart(2)} → served by ${body.node}, session counter = ${body.count}`,
       );
@@ -86,6 +95,7 @@ try {
     shutdown(0);
   }
 } catch (error) {
-  console.error(`demo failed: ${error.message}`);
+  const code = error.code ? `${error.code}: ` : '';
+  console.error(`demo failed: ${code}${error.message}`);
   shutdown(1);
 }

@@ -1,25 +1,21 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { schemaSql } from '@sessionkit/postgres';
 import { suiteTitle, uniquePrefix, useBackend } from '@sessionkit/testing';
 import pg from 'pg';
 import { describe, expect, onTestFinished, test } from 'vitest';
 
 const run = promisify(execFile);
 const demo = fileURLToPath(new URL('../demo.mjs', import.meta.url));
-const built = ['core', 'file', 'redis', 'postgres', 'sql'].every((name) =>
-  existsSync(fileURLToPath(new URL(`../../../packages/${name}/dist/index.js`, import.meta.url))),
-);
+const fromSource = new URL('../../../scripts/from-source.mjs', import.meta.url).href;
 
-/** Runs the demo as a user would (the published builds; `npm test` builds them first). */
+/** Runs the demo as `npm run demo` does: from the TypeScript sources, no build needed. */
 async function runDemo(requests: number, env: Record<string, string> = {}) {
-  expect(built, 'packages are not built: run `npm test` (it builds) or `pnpm build` first').toBe(true);
-  const { stdout } = await run(process.execPath, [demo, '--requests', String(requests)], {
-    timeout: 60_000,
-    env: { ...process.env, ...env },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', fromSource, demo, '--requests', String(requests)],
+    { timeout: 60_000, env: { ...process.env, ...env } },
+  );
   const lines = stdout.split('\n').filter((line) => line.includes('served by'));
   const served = lines.map((line) => /served by (node-\w)/.exec(line)?.[1]);
   const counts = lines.map((line) => Number(/counter = (\d+)/.exec(line)?.[1]));
@@ -55,14 +51,13 @@ describe.skipIf(!postgres.available)(
   () => {
     test('counter keeps counting across nodes', async () => {
       if (!postgres.available) return;
-      // The URL opener does not create tables (a migration's job): make a throwaway one.
+      // A table that does not exist yet: the demo creates it (as it does for `?table=sessions`).
       const table = uniquePrefix('cluster_demo');
       const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
       onTestFinished(async () => {
         await pool.query(`DROP TABLE IF EXISTS "${table}"`);
         await pool.end();
       });
-      await pool.query(schemaSql({ tableName: table }));
       const url = new URL(postgres.url);
       url.searchParams.set('table', table);
       expectShared(await runDemo(6, { SESSIONKIT_STORE: url.href }), 6);
@@ -71,3 +66,14 @@ describe.skipIf(!postgres.available)(
     });
   },
 );
+
+test('a store that fails makes the demo print the error message, not only its code', async () => {
+  // Port 1 on 127.0.0.1: nothing listens there, so the connection is refused at once.
+  const failed = await runDemo(3, { SESSIONKIT_STORE: 'postgres://postgres@127.0.0.1:1/test' }).catch(
+    (error: { stderr?: string; code?: number }) => error,
+  );
+  expect((failed as { code?: number }).code).toBe(1);
+  expect((failed as { stderr?: string }).stderr).toMatch(
+    /demo failed: SESSION_STORE_ERROR: createSchema on postgres 127\.0\.0\.1:1\/test failed: connect ECONNREFUSED/,
+  );
+});

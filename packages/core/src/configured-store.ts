@@ -162,3 +162,23 @@ export function toConfiguredStore(
   };
   return Object.freeze(wrapped) as unknown as ConfiguredStore;
 }
+
+/**
+ * Runs a store's schema creation for `createStoreFromConfig(…, { createSchema: true })`: on
+ * failure (no CREATE privilege, an unreachable server) the driver client opened for the store is
+ * closed and the error names the store and the cause, like every other failure of that store.
+ *
+ * @example
+ * if (context.createSchema) await createSchemaOrClose(configured, () => store.createSchema());
+ */
+export async function createSchemaOrClose(
+  store: ConfiguredStore,
+  create: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw explainFailure('createSchema', store.description, error, undefined);
+  }
+}

@@ -12,6 +12,7 @@ import { parseStoreUrl } from './store-url';
 
 export {
   type ConfiguredStore,
+  createSchemaOrClose,
   findCause,
   missingTableExplainer,
   type StoreErrorExplainer,
@@ -23,6 +24,8 @@ export {
 export interface OpenStoreContext {
   /** Open only a store that exists: create no directory, table or collection (see `mustExist`). */
   readonly mustExist: boolean;
+  /** Create the table / indexes the store needs before returning it (see `createSchema`). */
+  readonly createSchema: boolean;
 }
 
 /**
@@ -52,6 +55,14 @@ export interface StoreFromConfigOptions {
    * @default false
    */
   mustExist?: boolean;
+  /**
+   * Create what the store needs before returning it, idempotently: the SQL table and its indexes
+   * (`CREATE TABLE IF NOT EXISTS …`, or SQL Server's `IF OBJECT_ID(…) IS NULL`), MongoDB's
+   * indexes. For development, demos and apps that own their database; with migrations, apply the
+   * DDL from `sessionkit schema <dialect>` instead. Cannot be combined with `mustExist`.
+   * @default false
+   */
+  createSchema?: boolean;
 }
 
 /** The store package and driver each type needs, for the install hint. */
@@ -109,6 +120,11 @@ async function openConfigured(
         'redis://127.0.0.1:6379/0, postgres://user:password@host/db or file:///var/lib/app/sessions.',
     );
   }
+  if (options.mustExist && options.createSchema) {
+    throw new SessionConfigError(
+      'createStoreFromConfig: mustExist and createSchema contradict each other; pass one of them.',
+    );
+  }
   const config = resolveStoreConfig(typeof input === 'string' ? parseStoreUrl(input) : input);
   if (config.type === 'memory') {
     const store = createMemoryStore(
@@ -120,7 +136,10 @@ async function openConfigured(
   const importModule = options.importModule ?? importFromAppOrCore;
   const open = await loadOpener(config.type, packages, importModule);
   try {
-    return await open(config, { mustExist: options.mustExist === true });
+    return await open(config, {
+      mustExist: options.mustExist === true,
+      createSchema: options.createSchema === true,
+    });
   } catch (error) {
     if (isModuleNotFound(error)) throw installHint(config.type, packages, error);
     if (isSessionError(error)) throw error;

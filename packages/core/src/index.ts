@@ -15,6 +15,7 @@ export {
 export * from './errors';
 export {
   type ConfiguredStore,
+  createSchemaOrClose,
   createStoreFromConfig,
   describeStoreConfig,
   findCause,

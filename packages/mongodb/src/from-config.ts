@@ -1,4 +1,5 @@
 import {
+  createSchemaOrClose,
   describeStoreConfig,
   type OpenStoreFromConfig,
   SessionConfigError,
@@ -61,5 +62,7 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config, context) 
     }
   }
   const store = createMongoStore(db as unknown as MongoDbLike, { collectionName });
-  return toConfiguredStore(store, describeStoreConfig(config), () => client.close());
+  const configured = toConfiguredStore(store, describeStoreConfig(config), () => client.close());
+  if (context?.createSchema) await createSchemaOrClose(configured, () => store.ensureIndexes());
+  return configured;
 };

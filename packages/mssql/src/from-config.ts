@@ -1,4 +1,5 @@
 import {
+  createSchemaOrClose,
   describeStoreConfig,
   missingTableExplainer,
   type OpenStoreFromConfig,
@@ -16,7 +17,7 @@ import { createMssqlStore } from './mssql-store';
  * core's `createStoreFromConfig`. The table is not created: run `sessionkit schema mssql` once; a
  * query on a missing table (error 208, "Invalid object name") fails with that advice.
  */
-export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
+export const openStoreFromConfig: OpenStoreFromConfig = async (config, context) => {
   if (config.type !== 'mssql')
     throw new SessionConfigError(`@sessionkit/mssql cannot open a "${config.type}" store.`);
   const mssql = await import('mssql');
@@ -48,5 +49,7 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
     database: config.database,
     create: `sessionkit schema mssql --table ${table} > sessions.sql && ${sqlcmd.map(shellWord).join(' ')} -i sessions.sql`,
   });
-  return toConfiguredStore(store, describeStoreConfig(config), () => pool.close(), explain);
+  const configured = toConfiguredStore(store, describeStoreConfig(config), () => pool.close(), explain);
+  if (context?.createSchema) await createSchemaOrClose(configured, () => store.createSchema());
+  return configured;
 };

@@ -1,4 +1,5 @@
 import {
+  createSchemaOrClose,
   describeStoreConfig,
   missingTableExplainer,
   type OpenStoreFromConfig,
@@ -15,7 +16,7 @@ import { createMysqlStore } from './mysql-store';
  * is not created: run `sessionkit schema mysql` (or the store's createSchema()) once; a query on
  * a missing table (ER_NO_SUCH_TABLE, 1146) fails with that advice, naming the table.
  */
-export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
+export const openStoreFromConfig: OpenStoreFromConfig = async (config, context) => {
   if (config.type !== 'mysql')
     throw new SessionConfigError(`@sessionkit/mysql cannot open a "${config.type}" store.`);
   const mysql = await import('mysql2/promise');
@@ -40,5 +41,7 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
     database: config.database,
     create: `sessionkit schema mysql --table ${table} | ${client.map(shellWord).join(' ')}`,
   });
-  return toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explain);
+  const configured = toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explain);
+  if (context?.createSchema) await createSchemaOrClose(configured, () => store.createSchema());
+  return configured;
 };

@@ -1,4 +1,5 @@
 import {
+  createSchemaOrClose,
   describeStoreConfig,
   missingTableExplainer,
   type OpenStoreFromConfig,
@@ -15,7 +16,7 @@ import { createPostgresStore } from './postgres-store';
  * not created: run `sessionkit schema postgres` (or the store's createSchema()) once; a query on
  * a missing table (SQLSTATE 42P01) fails with that advice, naming the table.
  */
-export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
+export const openStoreFromConfig: OpenStoreFromConfig = async (config, context) => {
   if (config.type !== 'postgres')
     throw new SessionConfigError(`@sessionkit/postgres cannot open a "${config.type}" store.`);
   const pg = await import('pg');
@@ -45,5 +46,7 @@ export const openStoreFromConfig: OpenStoreFromConfig = async (config) => {
     database: config.database,
     create: `sessionkit schema postgres --table ${table} | ${psql.map(shellWord).join(' ')}`,
   });
-  return toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explain);
+  const configured = toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explain);
+  if (context?.createSchema) await createSchemaOrClose(configured, () => store.createSchema());
+  return configured;
 };

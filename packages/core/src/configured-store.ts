@@ -1,6 +1,6 @@
 import { isSessionError, SessionStoreError } from './errors';
 import { redactSecrets } from './redact';
-import type { SessionStore, StoreWith } from './store';
+import { type SessionStore, STORE_OPERATIONS, type StoreWith } from './store';
 
 /** A store created from configuration. Its close() also closes the driver client it created. */
 export interface ConfiguredStore extends StoreWith<'close'> {
@@ -15,17 +15,8 @@ export interface ConfiguredStore extends StoreWith<'close'> {
  */
 export type StoreErrorExplainer = (error: unknown) => string | undefined;
 
-const STORE_METHODS = [
-  'get',
-  'set',
-  'touch',
-  'destroy',
-  'destroyByOwner',
-  'listByOwner',
-  'count',
-  'clear',
-  'prune',
-] as const;
+// close() is not wrapped: it is replaced by one that also closes the driver client.
+const WRAPPED = STORE_OPERATIONS.filter((operation) => operation !== 'close');
 
 /**
  * The first error in the `cause` chain of `error` (itself included, and the members of an
@@ -138,7 +129,7 @@ export function toConfiguredStore(
   explain?: StoreErrorExplainer,
 ): ConfiguredStore {
   const wrapped: Record<string, unknown> = { capabilities: store.capabilities, description };
-  for (const method of STORE_METHODS) {
+  for (const method of WRAPPED) {
     const fn = store[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (typeof fn !== 'function') continue;
     wrapped[method] = async (...args: unknown[]) => {

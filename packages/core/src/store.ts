@@ -99,8 +99,29 @@ export const NO_CAPABILITIES: StoreCapabilities = Object.freeze({
   nativeExpiry: false,
 });
 
+/**
+ * Every operation of the store contract, in one list, for code that wraps or enumerates a store's
+ * methods (the configured-store wrapper, the conformance harness, recording proxies), so a new
+ * operation is added in one place.
+ */
+export const STORE_OPERATIONS = Object.freeze([
+  'get',
+  'set',
+  'touch',
+  'destroy',
+  'destroyByOwner',
+  'listByOwner',
+  'count',
+  'clear',
+  'prune',
+  'close',
+] as const);
+
+/** One operation of the store contract. */
+export type StoreOperation = (typeof STORE_OPERATIONS)[number];
+
 /** The optional operations of {@link SessionStore}. */
-export type OptionalStoreOperation = 'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune' | 'close';
+export type OptionalStoreOperation = Exclude<StoreOperation, 'get' | 'set' | 'touch' | 'destroy'>;
 
 /**
  * A store type whose listed optional operations are guaranteed, so callers holding a concrete

@@ -2,7 +2,7 @@
  * A genuine store wrapped so every call is recorded: the way the hostile-input tests prove that a
  * rejected input never reached the store at all (not even as a read).
  */
-import type { SessionStore } from '@sessionkit/core';
+import { type SessionStore, STORE_OPERATIONS } from '@sessionkit/core';
 
 /** One recorded store call. */
 export interface StoreCall {
@@ -16,17 +16,8 @@ export interface RecordingStore {
   calls: StoreCall[];
 }
 
-const RECORDED = new Set([
-  'get',
-  'set',
-  'touch',
-  'destroy',
-  'destroyByOwner',
-  'listByOwner',
-  'count',
-  'clear',
-  'prune',
-]);
+// Every operation but close(): closing is teardown, not traffic.
+const RECORDED = new Set<string>(STORE_OPERATIONS.filter((operation) => operation !== 'close'));
 
 /** Wraps `inner`; calls pass through unchanged and are appended to `calls`. */
 export function recordingStore(inner: SessionStore): RecordingStore {

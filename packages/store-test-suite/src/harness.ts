@@ -8,6 +8,7 @@ import {
   type SessionError,
   type SessionErrorCode,
   type SessionStore,
+  STORE_OPERATIONS,
   type StoreCapabilities,
   type StoredRecord,
 } from '@sessionkit/core';
@@ -40,19 +41,6 @@ interface StoreTestOptions {
   requires?: Capability[];
   timeout?: number;
 }
-
-const STORE_METHODS = [
-  'get',
-  'set',
-  'touch',
-  'destroy',
-  'destroyByOwner',
-  'listByOwner',
-  'count',
-  'clear',
-  'prune',
-  'close',
-] as const;
 
 /**
  * Registers one test that gets a fresh target from `setup()`, and closes and tears down every
@@ -123,7 +111,7 @@ async function release(targets: ConformanceTarget[]): Promise<unknown[]> {
  */
 export function guardStore(store: SessionStore): SessionStore {
   const guarded: Record<string, unknown> = { capabilities: store.capabilities };
-  for (const method of STORE_METHODS) {
+  for (const method of STORE_OPERATIONS) {
     const fn = store[method] as ((...args: unknown[]) => unknown) | undefined;
     if (typeof fn !== 'function') continue;
     guarded[method] = (...args: unknown[]) => {

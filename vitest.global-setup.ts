@@ -1,8 +1,9 @@
 /**
  * Once per `vitest run`: finds every backend in the documented order (URL, container runtime,
- * private server from the machine's binaries) and starts the private servers the test files will
- * share; stops them when the run ends. Written as a globalSetup because it runs in the main
- * process before any worker is forked, so the URLs it puts in process.env reach every worker.
+ * private server from the machine's binaries, skip) and serves the private servers the test files
+ * ask for, each started on the first request and shared by the run; stops them when the run ends.
+ * A globalSetup because it runs in the main process before any worker is forked, so the broker's
+ * socket it puts in process.env reaches every worker, and it outlives them all.
  */
 import { fileURLToPath } from 'node:url';
 import { startRunBackends } from './packages/testing/src/run-backends';

@@ -18,11 +18,11 @@ export interface DecideInput {
   /** Called only when no URL is set. */
   probe: () => Promise<RuntimeProbe>;
   /**
-   * The private server the run's globalSetup started from the machine's binaries, or why there is
-   * none. Called only when neither a URL nor a usable container runtime is there.
+   * The private server from the machine's binaries (started by the run on the first request), or
+   * why there is none. Called only when neither a URL nor a usable container runtime is there.
    * @default () => ({ reason: 'no private server was started' })
    */
-  privateServer?: () => PrivateServerLookup;
+  privateServer?: () => PrivateServerLookup | Promise<PrivateServerLookup>;
 }
 
 /** A private server's URL, or the reason there is none. */
@@ -53,7 +53,7 @@ export async function decideProvisioning(backend: Backend, input: DecideInput): 
     return { kind: 'container', dockerHost: probe.dockerHost, via: probe.via };
   }
 
-  const privateServer = input.privateServer?.() ?? { reason: 'no private server was started' };
+  const privateServer = (await input.privateServer?.()) ?? { reason: 'no private server was started' };
   if ('url' in privateServer) return { kind: 'private', url: privateServer.url };
   return {
     kind: 'unavailable',

@@ -6,6 +6,7 @@ export * from './http';
 export * from './local-redis';
 export * from './ports';
 export * from './private-backends';
+export * from './private-broker';
 export * from './private-mariadb';
 export * from './private-postgres';
 export * from './private-redis';

@@ -1,18 +1,18 @@
 /**
  * The third source of a backend, after `SESSIONKIT_<BACKEND>_URL` and a container runtime: a
  * private server started from the server binaries installed on the machine, on a free port in a
- * temp directory, once per test run. The run's globalSetup starts them and hands their URLs to
- * the test workers through `SESSIONKIT_PRIVATE_<BACKEND>_URL`; nothing here ever connects to a
- * server it did not start.
+ * temp directory, once per test run, when the first test file asks for it (see private-broker.ts);
+ * the run's globalSetup stops them. Nothing here ever connects to a server it did not start.
  */
 import { BACKEND_ENV, type Backend } from './backends';
 import type { PrivateServerLookup } from './decide';
 import { localRedisUnavailable, startLocalRedisCluster, startLocalRedisSentinel } from './local-redis';
+import { PRIVATE_BROKER_ENV, requestPrivateServer } from './private-broker';
 import { privateMariadbUnavailable, startPrivateMariadb } from './private-mariadb';
 import { privatePostgresUnavailable, startPrivatePostgres } from './private-postgres';
 import { startPrivateRedis } from './private-redis';
 
-/** `SESSIONKIT_PRIVATE_<BACKEND>_URL`: set by the run's globalSetup, read by the test workers. */
+/** `SESSIONKIT_PRIVATE_<BACKEND>_URL`: a private server's URL handed down explicitly (it wins over the broker). */
 export function privateEnvName(backend: Backend): string {
   return BACKEND_ENV[backend].replace(/^SESSIONKIT_/, 'SESSIONKIT_PRIVATE_');
 }
@@ -34,20 +34,24 @@ export function privateBackendUnavailable(backend: Backend): string | null {
   }
 }
 
-/** What a test worker finds: the URL the globalSetup published, or why there is none. */
-export function lookupPrivateServer(
+/**
+ * What a test worker finds: a URL published in `SESSIONKIT_PRIVATE_<BACKEND>_URL`, else the
+ * server the run's broker starts on this request (or started on an earlier one), else why there
+ * is none. Rejects when the binaries are there but the server did not start.
+ */
+export async function lookupPrivateServer(
   backend: Backend,
   env: Readonly<Record<string, string | undefined>>,
-): PrivateServerLookup {
+): Promise<PrivateServerLookup> {
   const url = env[privateEnvName(backend)]?.trim();
   if (url) return { url };
   const missing = privateBackendUnavailable(backend);
-  return {
-    reason:
-      missing === null
-        ? 'no private server was started (the root vitest.config.ts globalSetup starts them)'
-        : `no private server (${missing})`,
-  };
+  if (missing !== null) return { reason: `no private server (${missing})` };
+  const broker = env[PRIVATE_BROKER_ENV]?.trim();
+  if (!broker) {
+    return { reason: 'no private server was started (the root vitest.config.ts globalSetup starts them)' };
+  }
+  return { url: await requestPrivateServer(broker, backend) };
 }
 
 /** A private server (or topology) of one test run. */

@@ -17,7 +17,7 @@ export type Provisioned =
       url: string;
       /**
        * `env`: from SESSIONKIT_<BACKEND>_URL; `container`: started for this test file; `private`:
-       * started from the machine's binaries by the run's globalSetup, shared by the run.
+       * started from the machine's binaries for the run (on its first request), shared by the run.
        */
       source: 'env' | 'container' | 'private';
       /** Stops the container (a no-op otherwise: the run's globalSetup stops private servers). */
@@ -28,8 +28,9 @@ export type Provisioned =
 /**
  * Provides a backend: `SESSIONKIT_<BACKEND>_URL` when set, otherwise a container when a container
  * runtime answers, otherwise the private server the run's globalSetup started from the machine's
- * binaries, otherwise `{ available: false, reason }`. A container that fails to start is an
- * error, not a skip: the runtime was there, so something is broken.
+ * binaries (started on the first request of the run), otherwise `{ available: false, reason }`.
+ * A container or private server that fails to start is an error, not a skip: the runtime or the
+ * binaries were there, so something is broken.
  *
  * @example
  * const postgres = await provision('postgres');

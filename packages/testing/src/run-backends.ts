@@ -1,7 +1,8 @@
 /**
  * What the root vitest globalSetup does once per run: decide, per backend, where its server comes
- * from (URL, container, private, or nowhere), start the private servers, publish their URLs to
- * the workers through the environment (forked workers inherit it), and stop them at the end.
+ * from (URL, container, private, or nowhere), start the private servers as the test files ask for
+ * them (through a broker whose socket the forked workers find in their inherited environment),
+ * and stop them at the end.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,10 +10,10 @@ import { BACKENDS, type Backend } from './backends';
 import { decideProvisioning } from './decide';
 import {
   privateBackendUnavailable,
-  privateEnvName,
   type RunningPrivateBackend,
   startPrivateBackend,
 } from './private-backends';
+import { PRIVATE_BROKER_ENV, startPrivateBroker } from './private-broker';
 import { probeContainerRuntime, type RuntimeProbe } from './runtime-probe';
 
 /** Where one backend's server comes from in this run. */
@@ -28,11 +29,13 @@ export interface RunBackends {
   origins: BackendOrigin[];
   /** Stops every private server this run started. Never throws; returns the failures. */
   stop(): Promise<string[]>;
+  /** Starts the private server of `backend` (once per run) and resolves its URL: what the broker calls. */
+  ensure(backend: Backend): Promise<string>;
 }
 
 // decideProvisioning picks 'private' only when a private server is possible; this placeholder
-// stands for the URL of the server that is started right after the decision.
-const TO_START = 'private://to-be-started';
+// stands for the URL of the server that starts when a test file first asks for it.
+const ON_DEMAND = 'private://on-demand';
 
 /** `url (local port 6379)` for a URL on this machine, so the summary says which server it is. */
 function describeUrl(variable: string, url: string): string {
@@ -42,32 +45,40 @@ function describeUrl(variable: string, url: string): string {
 }
 
 /**
- * Decides every backend in the documented order and starts the private servers in parallel. A
- * private server whose binaries exist but which fails to start rejects the whole setup (after
- * stopping the ones that did start): something on the machine is broken, and a skip would hide it.
+ * Decides every backend in the documented order and starts a broker for the ones whose server
+ * will be private (private-broker.ts): each such server starts when the first test file asks for
+ * it, so a run that needs none starts none. A private server whose binaries exist but which fails
+ * to start fails the test files that asked for it, with the server's output: something on the
+ * machine is broken, and a skip would hide it.
  */
 export async function startRunBackends(
   options: {
-    /** Read for URLs; private servers' URLs are written into it. @default process.env */
+    /** Read for URLs; the broker's socket is written into it. @default process.env */
     env?: Record<string, string | undefined>;
     probe?: () => Promise<RuntimeProbe>;
-    /** Where the origins are written as JSON for the CI summary. */
+    /** Where the origins are written as JSON for the CI summary (again after each start). */
     reportFile?: string;
+    /** Why no private server of a backend is possible here, or null. @default privateBackendUnavailable */
+    privateUnavailable?: (backend: Backend) => string | null;
+    /** Starts one private server. @default startPrivateBackend */
+    startPrivate?: (backend: Backend) => Promise<RunningPrivateBackend>;
   } = {},
 ): Promise<RunBackends> {
   const env = options.env ?? process.env;
   let probed: Promise<RuntimeProbe> | undefined;
   const probe = options.probe ?? (() => (probed ??= probeContainerRuntime({ env })));
+  const privateUnavailable = options.privateUnavailable ?? privateBackendUnavailable;
+  const startPrivate = options.startPrivate ?? startPrivateBackend;
 
   const origins: BackendOrigin[] = [];
-  const toStart: Backend[] = [];
+  const onDemand = new Set<Backend>();
   for (const backend of BACKENDS) {
     const decision = await decideProvisioning(backend, {
       env,
       probe,
       privateServer: () => {
-        const missing = privateBackendUnavailable(backend);
-        return missing === null ? { url: TO_START } : { reason: `no private server (${missing})` };
+        const missing = privateUnavailable(backend);
+        return missing === null ? { url: ON_DEMAND } : { reason: `no private server (${missing})` };
       },
     });
     if (decision.kind === 'url') {
@@ -81,39 +92,61 @@ export async function startRunBackends(
     } else if (decision.kind === 'unavailable') {
       origins.push({ backend, source: 'unavailable', detail: decision.reason });
     } else {
-      toStart.push(backend);
+      onDemand.add(backend);
+      origins.push({
+        backend,
+        source: 'private',
+        detail: 'not started: no test file of this run asked for it',
+      });
     }
   }
-
-  const started = await Promise.allSettled(toStart.map((backend) => startPrivateBackend(backend)));
-  const running: RunningPrivateBackend[] = [];
-  const failures: string[] = [];
-  started.forEach((result, i) => {
-    const backend = toStart[i] as Backend;
-    if (result.status === 'fulfilled') {
-      running.push(result.value);
-      env[privateEnvName(backend)] = result.value.url;
-      origins.push({ backend, source: 'private', detail: result.value.where });
-    } else {
-      const error = result.reason as Error;
-      failures.push(
-        `${backend}: the server binaries are installed but the private server did not start: ${error.message}`,
-      );
-    }
-  });
-
-  const stop = async () => {
-    const results = await Promise.allSettled(running.map((server) => server.stop()));
-    return results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
-  };
-  if (failures.length > 0) {
-    await stop();
-    throw new Error(failures.join('\n\n'));
-  }
-  origins.sort((a, b) => BACKENDS.indexOf(a.backend) - BACKENDS.indexOf(b.backend));
-  if (options.reportFile) {
+  const report = () => {
+    if (!options.reportFile) return;
     mkdirSync(dirname(options.reportFile), { recursive: true });
     writeFileSync(options.reportFile, `${JSON.stringify(origins, null, 2)}\n`);
-  }
-  return { origins, stop };
+  };
+  const setDetail = (backend: Backend, detail: string) => {
+    const origin = origins.find((o) => o.backend === backend);
+    if (origin) origin.detail = detail;
+    report();
+  };
+
+  const starts = new Map<Backend, Promise<RunningPrivateBackend>>();
+  const ensure = (backend: Backend): Promise<string> => {
+    if (!onDemand.has(backend)) {
+      return Promise.reject(new Error(`${backend} is not provided by a private server in this run`));
+    }
+    let started = starts.get(backend);
+    if (!started) {
+      started = startPrivate(backend).then(
+        (server) => {
+          setDetail(backend, server.where);
+          return server;
+        },
+        (error: Error) => {
+          const message = `${backend}: the server binaries are installed but the private server did not start: ${error.message}`;
+          setDetail(backend, `failed to start: ${error.message}`);
+          throw new Error(message);
+        },
+      );
+      starts.set(backend, started);
+    }
+    return started.then((server) => server.url);
+  };
+
+  const broker = onDemand.size > 0 ? await startPrivateBroker(ensure) : undefined;
+  if (broker) env[PRIVATE_BROKER_ENV] = broker.socket;
+  report();
+
+  const stop = async () => {
+    await broker?.close();
+    if (broker && env[PRIVATE_BROKER_ENV] === broker.socket) delete env[PRIVATE_BROKER_ENV];
+    // A start still in flight is awaited, so its server is stopped too.
+    const running = await Promise.allSettled(starts.values());
+    const results = await Promise.allSettled(
+      running.flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop()] : [])),
+    );
+    return results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
+  };
+  return { origins, stop, ensure };
 }

@@ -1,18 +1,3 @@
-export { CODEC_MAX_ID, type Codec, CUSTOM_CODEC_MIN_ID, jsonCodec, MAX_NESTING_DEPTH } from './codec';
-export type { CompressionAlgorithm, CompressionOptions } from './compression';
-export * from './cookie';
-export { concatBytes, fromBase64url, toBase64url } from './encoding';
-export type { EncryptionKey } from './encryption';
-export {
-  createEnvelope,
-  ENVELOPE_FORMAT_VERSION,
-  type Envelope,
-  type EnvelopeEncryptionOptions,
-  type EnvelopeHeader,
-  type EnvelopeOptions,
-  readEnvelopeHeader,
-} from './envelope';
-export * from './errors';
 export {
   type ConfiguredStore,
   createSchemaOrClose,
@@ -26,17 +11,8 @@ export {
   type StoreFromConfigOptions,
   shellWord,
   toConfiguredStore,
-} from './from-config';
-export { sha256Base64url } from './hashing';
-export type { SessionHooks } from './hooks';
-export { generateSessionId, isWellFormedSessionId, routeOf, storageKeyFor, withRoute } from './ids';
-export { type CookieSource, createSessionManager, SessionManager } from './manager';
-export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store';
-export type { SessionManagerOptions, StoreErrorPolicy } from './options';
-export { redactSecrets, redactUrl } from './redact';
-export { readSessionContents, Session, type SessionContents, type SessionData } from './session';
-export { MIN_SECRET_LENGTH } from './signer';
-export * from './store';
+} from './config/from-config';
+export { redactSecrets, redactUrl } from './config/redact';
 export {
   type HostPort,
   type MongoStoreConfig,
@@ -49,12 +25,36 @@ export {
   STORE_TYPES,
   type StoreConfig,
   type StoreType,
-} from './store-config';
-export { parseStoreUrl, STORE_URL_PARAMETERS } from './store-url';
+} from './config/store-config';
+export { parseStoreUrl, STORE_URL_PARAMETERS } from './config/store-url';
+export * from './cookie/cookie';
+export { sha256Base64url } from './cookie/hashing';
+export { generateSessionId, isWellFormedSessionId, routeOf, storageKeyFor, withRoute } from './cookie/ids';
+export { MIN_SECRET_LENGTH } from './cookie/signer';
+export { type CookieVerifier, createCookieVerifier } from './cookie/verify';
+export * from './errors';
+export { CODEC_MAX_ID, type Codec, CUSTOM_CODEC_MIN_ID, jsonCodec, MAX_NESTING_DEPTH } from './payload/codec';
+export type { CompressionAlgorithm, CompressionOptions } from './payload/compression';
+export { concatBytes, fromBase64url, toBase64url } from './payload/encoding';
+export type { EncryptionKey } from './payload/encryption';
+export {
+  createEnvelope,
+  ENVELOPE_FORMAT_VERSION,
+  type Envelope,
+  type EnvelopeEncryptionOptions,
+  type EnvelopeHeader,
+  type EnvelopeOptions,
+  readEnvelopeHeader,
+} from './payload/envelope';
+export type { SessionHooks } from './session/hooks';
+export { type CookieSource, createSessionManager, SessionManager } from './session/manager';
+export type { SessionManagerOptions, StoreErrorPolicy } from './session/options';
+export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
+export * from './store/store';
 export {
   checkStoredRecord,
   readStoredRecord,
   type StoredRecordCheck,
   type StoredRecordFields,
-} from './stored-record';
-export { type CookieVerifier, createCookieVerifier } from './verify';
+} from './store/stored-record';

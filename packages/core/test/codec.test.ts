@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonCodec, MAX_NESTING_DEPTH } from '../src/codec';
-import { utf8 } from '../src/encoding';
+import { jsonCodec, MAX_NESTING_DEPTH } from '../src/payload/codec';
+import { utf8 } from '../src/payload/encoding';
 
 const roundTrip = (value: unknown): unknown => jsonCodec.decode(jsonCodec.encode(value));
 const decodeText = (text: string): unknown => jsonCodec.decode(utf8(text));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { createSessionManager } from '../src/manager';
-import { createMemoryStore } from '../src/memory-store';
+import { createSessionManager } from '../src/session/manager';
+import { createMemoryStore } from '../src/store/memory-store';
 import { cookiePair, SECRET } from './helpers';
 
 type Data = Record<string, number>;

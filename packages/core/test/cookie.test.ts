@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
-import { readCookieValues, resolveCookieOptions, serializeCookie } from '../src/cookie';
-import { generateSessionId, isWellFormedSessionId } from '../src/ids';
-import { createCookieSigner } from '../src/signer';
+import { readCookieValues, resolveCookieOptions, serializeCookie } from '../src/cookie/cookie';
+import { generateSessionId, isWellFormedSessionId } from '../src/cookie/ids';
+import { createCookieSigner } from '../src/cookie/signer';
 import { OTHER_SECRET, SECRET } from './helpers';
 
 describe('cookie attributes', () => {

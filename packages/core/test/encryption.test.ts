@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultAesGcm, webAesGcm } from '../src/aes-gcm';
-import { fromUtf8, utf8 } from '../src/encoding';
+import { SessionConfigError, SessionPayloadError } from '../src/errors';
+import { defaultAesGcm, webAesGcm } from '../src/payload/aes-gcm';
+import { fromUtf8, utf8 } from '../src/payload/encoding';
 import {
   createKeyring,
   type EncryptionKey,
@@ -8,9 +9,8 @@ import {
   HKDF_SALT,
   IV_BYTES,
   TAG_BYTES,
-} from '../src/encryption';
-import { createEnvelope, readEnvelopeHeader } from '../src/envelope';
-import { SessionConfigError, SessionPayloadError } from '../src/errors';
+} from '../src/payload/encryption';
+import { createEnvelope, readEnvelopeHeader } from '../src/payload/envelope';
 
 const k1: EncryptionKey = { id: 'k1', key: 'first-secret-that-is-at-least-32-chars!' };
 const k2: EncryptionKey = { id: 'k2', key: crypto.getRandomValues(new Uint8Array(32)) };

@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Codec } from '../src/codec';
-import { jsonCodec } from '../src/codec';
-import { decompress } from '../src/compression';
-import { concatBytes, fromUtf8, utf8 } from '../src/encoding';
-import type { EncryptionKey } from '../src/encryption';
-import { createEnvelope, type EnvelopeOptions, readEnvelopeHeader } from '../src/envelope';
 import { isSessionError, SessionConfigError, SessionPayloadError, SessionTooLargeError } from '../src/errors';
+import type { Codec } from '../src/payload/codec';
+import { jsonCodec } from '../src/payload/codec';
+import { decompress } from '../src/payload/compression';
+import { concatBytes, fromUtf8, utf8 } from '../src/payload/encoding';
+import type { EncryptionKey } from '../src/payload/encryption';
+import { createEnvelope, type EnvelopeOptions, readEnvelopeHeader } from '../src/payload/envelope';
 
 const k1: EncryptionKey = { id: 'k1', key: 'first-secret-that-is-at-least-32-chars!' };
 const k2: EncryptionKey = { id: 'k2', key: crypto.getRandomValues(new Uint8Array(32)) };
@@ -491,7 +491,7 @@ register('data:text/javascript,' + encodeURIComponent(
   "export async function resolve(s, c, next) { if (s === 'node:zlib' || s === 'zlib') throw new Error('zlib is blocked'); return next(s, c); }"
 ));`,
       );
-      const envelopeUrl = pathToFileURL(fileURLToPath(new URL('../src/envelope.ts', import.meta.url))).href;
+      const envelopeUrl = pathToFileURL(fileURLToPath(new URL('../src/payload/envelope.ts', import.meta.url))).href;
       const script = join(dir, 'edge.mts');
       await writeFile(
         script,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createSessionManager } from '../src/manager';
+import { createSessionManager } from '../src/session/manager';
 import { cookiePair, countingStore, fakeClock, SECRET } from './helpers';
 
 const MINUTE = 60_000;
@@ -104,7 +104,7 @@ describe('lazy touch', () => {
   test('touch moves the stored expiry without rewriting the payload', async () => {
     const { clock, request, store, manager } = setup();
     const first = await request(null, (s) => s.set('n', 1));
-    const key = await (await import('../src/hashing')).sha256Base64url(first.session.id);
+    const key = await (await import('../src/cookie/hashing')).sha256Base64url(first.session.id);
     const before = (await store.get(key))!;
     clock.advance(5 * MINUTE);
     await request(cookiePair(first.setCookie));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { defaultHashBackend, type HashBackend, webCryptoBackend } from '../src/hashing';
-import { createCookieSigner } from '../src/signer';
+import { defaultHashBackend, type HashBackend, webCryptoBackend } from '../src/cookie/hashing';
+import { createCookieSigner } from '../src/cookie/signer';
 import { OTHER_SECRET, SECRET } from './helpers';
 
 // Both backends run here: Node picks node:crypto by default, edge runtimes get Web Crypto.

@@ -1,5 +1,5 @@
-import { createMemoryStore } from '../src/memory-store';
-import type { SessionStore } from '../src/store';
+import { createMemoryStore } from '../src/store/memory-store';
+import type { SessionStore } from '../src/store/store';
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const OTHER_SECRET = 'another-secret-9876543210-zyxwvutsrqpon';

@@ -5,13 +5,13 @@
  * backend in the store conformance suite; these check core's side with the memory store.
  */
 import { describe, expect, test } from 'vitest';
-import { createEnvelope } from '../src/envelope';
+import { sha256Base64url } from '../src/cookie/hashing';
 import { SessionCorruptRecordError, type SessionError } from '../src/errors';
-import { sha256Base64url } from '../src/hashing';
-import { createSessionManager } from '../src/manager';
-import { createMemoryStore } from '../src/memory-store';
-import type { SessionStore } from '../src/store';
-import { checkStoredRecord, readStoredRecord } from '../src/stored-record';
+import { createEnvelope } from '../src/payload/envelope';
+import { createSessionManager } from '../src/session/manager';
+import { createMemoryStore } from '../src/store/memory-store';
+import type { SessionStore } from '../src/store/store';
+import { checkStoredRecord, readStoredRecord } from '../src/store/stored-record';
 import { cookiePair, SECRET } from './helpers';
 
 function setup(store: SessionStore = createMemoryStore()) {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { sha256Base64url } from '../src/cookie/hashing';
 import { isSessionError, SessionConfigError, SessionStateError, SessionTooLargeError } from '../src/errors';
-import { sha256Base64url } from '../src/hashing';
-import { createSessionManager } from '../src/manager';
-import { createMemoryStore } from '../src/memory-store';
+import { createSessionManager } from '../src/session/manager';
+import { createMemoryStore } from '../src/store/memory-store';
 import { cookiePair, OTHER_SECRET, SECRET } from './helpers';
 
 type Data = { userId: string; views: number; cart: string[]; when: Date; tags: Set<string> };

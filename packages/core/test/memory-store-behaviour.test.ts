@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, test, vi } from 'vitest';
 import { isSessionError } from '../src/errors';
-import { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from '../src/memory-store';
-import type { StoredRecord } from '../src/store';
+import { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from '../src/store/memory-store';
+import type { StoredRecord } from '../src/store/store';
 
 /** Keys the store physically holds, expired or not (the same hook the conformance raw reader uses). */
 function heldKeys(store: MemoryStore): string[] {
@@ -177,7 +177,7 @@ describe('memory store lifecycle', () => {
 
   test('its timer does not keep the process alive', async () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
-    const source = pathToFileURL(fileURLToPath(new URL('../src/memory-store.ts', import.meta.url))).href;
+    const source = pathToFileURL(fileURLToPath(new URL('../src/store/memory-store.ts', import.meta.url))).href;
     const script = [
       `import { createMemoryStore } from ${JSON.stringify(source)};`,
       'const store = createMemoryStore({ sweepInterval: 60_000 });',

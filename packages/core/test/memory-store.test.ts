@@ -1,7 +1,7 @@
 import type { RawReader } from '@sessionkit/store-test-suite';
 import { runStoreConformance } from '@sessionkit/store-test-suite';
-import { createMemoryStore, type MemoryStore } from '../src/memory-store';
-import type { StoredRecord } from '../src/store';
+import { createMemoryStore, type MemoryStore } from '../src/store/memory-store';
+import type { StoredRecord } from '../src/store/store';
 
 interface Inspector {
   keys(): string[];

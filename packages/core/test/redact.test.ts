@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { passwordsIn, redactSecrets, redactUrl, scrub } from '../src/redact';
+import { passwordsIn, redactSecrets, redactUrl, scrub } from '../src/config/redact';
 
 const SECRET = 'SeCret-9f';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { SessionStateError } from '../src/errors';
-import { createSessionManager } from '../src/manager';
-import { createMemoryStore } from '../src/memory-store';
+import { createSessionManager } from '../src/session/manager';
+import { createMemoryStore } from '../src/store/memory-store';
 import { cookiePair, SECRET } from './helpers';
 
 type Data = { a: number; b: string; list: number[]; save: string };

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
+import { createStoreFromConfig, describeStoreConfig } from '../src/config/from-config';
+import { redactUrl } from '../src/config/redact';
+import { resolveStoreConfig } from '../src/config/store-config';
+import { parseStoreUrl } from '../src/config/store-url';
 import { isSessionError, SessionConfigError } from '../src/errors';
-import { createStoreFromConfig, describeStoreConfig } from '../src/from-config';
-import { redactUrl } from '../src/redact';
-import { resolveStoreConfig } from '../src/store-config';
-import { parseStoreUrl } from '../src/store-url';
 
 const resolveUrl = (url: string) => resolveStoreConfig(parseStoreUrl(url));
 

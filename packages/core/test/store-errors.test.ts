@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { isSessionError, SessionStoreError } from '../src/errors';
-import { createSessionManager } from '../src/manager';
-import { createMemoryStore } from '../src/memory-store';
-import type { SessionStore } from '../src/store';
+import { createSessionManager } from '../src/session/manager';
+import { createMemoryStore } from '../src/store/memory-store';
+import type { SessionStore } from '../src/store/store';
 import { cookiePair, SECRET } from './helpers';
 
 /**

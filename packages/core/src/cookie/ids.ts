@@ -1,4 +1,4 @@
-import { toBase64url } from './encoding';
+import { toBase64url } from '../payload/encoding';
 import { defaultHashBackend, type MaybePromise } from './hashing';
 
 /** Random bytes in a session ID: 192 bits, well above the 128-bit floor OWASP asks for. */

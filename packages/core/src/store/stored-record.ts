@@ -4,7 +4,7 @@
  * record written by anything but sessionkit (a script, a bug, an attacker with write access)
  * must end as "corrupt", never as a live session with `version: NaN` that no write can replace.
  */
-import { SessionCorruptRecordError } from './errors';
+import { SessionCorruptRecordError } from '../errors';
 import type { StoredRecord } from './store';
 
 /** The fields of one record as a backend returned them, before any check. */

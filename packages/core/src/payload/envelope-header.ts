@@ -28,8 +28,8 @@
  * that is your threat model.
  */
 
+import { SessionPayloadError } from '../errors';
 import type { CompressionAlgorithm } from './compression';
-import { SessionPayloadError } from './errors';
 
 /** The envelope format version this code writes (and the only one it reads). */
 export const ENVELOPE_FORMAT_VERSION = 1;

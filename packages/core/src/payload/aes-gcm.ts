@@ -5,8 +5,8 @@
  * The sealed form is `iv ‖ ciphertext ‖ tag`, as Web Crypto produces it.
  */
 
+import { builtinCrypto, type MaybePromise, type NodeCrypto } from '../cookie/hashing';
 import { utf8 } from './encoding';
-import { builtinCrypto, type MaybePromise, type NodeCrypto } from './hashing';
 
 export const IV_BYTES = 12;
 export const TAG_BYTES = 16;

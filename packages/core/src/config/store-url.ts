@@ -1,4 +1,4 @@
-import { SessionConfigError } from './errors';
+import { SessionConfigError } from '../errors';
 import { redactUrl } from './redact';
 import type { HostPort, StoreConfig } from './store-config';
 

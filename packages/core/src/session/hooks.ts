@@ -1,4 +1,4 @@
-import type { SessionError } from './errors';
+import type { SessionError } from '../errors';
 
 /**
  * Lifecycle hooks for audit logs and metrics. Events carry the storage key (a hash of the ID by

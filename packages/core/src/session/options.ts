@@ -1,10 +1,10 @@
-import { type CookieOptions, type ResolvedCookieOptions, resolveCookieOptions } from './cookie';
-import type { EnvelopeOptions } from './envelope';
-import { SessionConfigError } from './errors';
+import { type CookieOptions, type ResolvedCookieOptions, resolveCookieOptions } from '../cookie/cookie';
+import { ROUTE_PATTERN } from '../cookie/ids';
+import { normalizeSecrets } from '../cookie/signer';
+import { SessionConfigError } from '../errors';
+import type { EnvelopeOptions } from '../payload/envelope';
+import type { SessionStore } from '../store/store';
 import type { SessionHooks } from './hooks';
-import { ROUTE_PATTERN } from './ids';
-import { normalizeSecrets } from './signer';
-import type { SessionStore } from './store';
 
 /** What to do when the store fails or times out. */
 export type StoreErrorPolicy = 'fail-closed' | 'fail-open';

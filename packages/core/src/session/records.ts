@@ -1,10 +1,10 @@
-import type { Envelope } from './envelope';
-import { isSessionError, SessionConflictError, SessionPayloadError } from './errors';
+import { isSessionError, SessionConflictError, SessionPayloadError } from '../errors';
+import type { Envelope } from '../payload/envelope';
+import type { StoredRecord } from '../store/store';
+import { callStore } from '../store/store-call';
 import { emit } from './hooks';
 import type { ResolvedOptions } from './options';
 import { bodyOf, isSessionBody, rebase, type SessionBody, type SessionState } from './session';
-import type { StoredRecord } from './store';
-import { callStore } from './store-call';
 import { WriteBatcher } from './write-batch';
 
 /** A payload this node could not open (see SessionRecords.read). */

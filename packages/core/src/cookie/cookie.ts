@@ -1,4 +1,4 @@
-import { SessionConfigError } from './errors';
+import { SessionConfigError } from '../errors';
 
 /** Attributes of the session cookie. */
 export interface CookieOptions {

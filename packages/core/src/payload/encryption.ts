@@ -4,8 +4,8 @@
  * is picked without trial decryption.
  */
 
+import { SessionConfigError } from '../errors';
 import { type AesGcm, type AesGcmFactory, defaultAesGcm, IV_BYTES, TAG_BYTES } from './aes-gcm';
-import { SessionConfigError } from './errors';
 
 /** One named encryption key. */
 export interface EncryptionKey {

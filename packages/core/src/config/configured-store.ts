@@ -1,6 +1,6 @@
-import { isSessionError, SessionStoreError } from './errors';
+import { isSessionError, SessionStoreError } from '../errors';
+import { type SessionStore, STORE_OPERATIONS, type StoreWith } from '../store/store';
 import { redactSecrets } from './redact';
-import { type SessionStore, STORE_OPERATIONS, type StoreWith } from './store';
 
 /** A store created from configuration. Its close() also closes the driver client it created. */
 export interface ConfiguredStore extends StoreWith<'close'> {

@@ -1,8 +1,11 @@
-import { serializeClearingCookie, serializeCookie } from './cookie';
-import { createEnvelope } from './envelope';
-import { isSessionError, SessionConfigError, SessionStateError } from './errors';
+import { serializeClearingCookie, serializeCookie } from '../cookie/cookie';
+import { routeOf, storageKey, withRoute } from '../cookie/ids';
+import { createCookieSigner } from '../cookie/signer';
+import { verifiedCookies } from '../cookie/verify';
+import { isSessionError, SessionConfigError, SessionStateError } from '../errors';
+import { createEnvelope } from '../payload/envelope';
+import type { OwnedSession, StoredRecord } from '../store/store';
 import { emit } from './hooks';
-import { routeOf, storageKey, withRoute } from './ids';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
 import { type Loaded, SessionRecords } from './records';
 import {
@@ -14,9 +17,6 @@ import {
   type SessionState,
   sessionState,
 } from './session';
-import { createCookieSigner } from './signer';
-import type { OwnedSession, StoredRecord } from './store';
-import { verifiedCookies } from './verify';
 
 /** Where load() finds the Cookie header: the header itself, or anything with Web-style headers (a `Request`). */
 export type CookieSource = string | null | undefined | { headers: { get(name: string): string | null } };

@@ -1,4 +1,4 @@
-import { SessionConfigError } from './errors';
+import { SessionConfigError } from '../errors';
 
 /**
  * Store configuration an operator can write without touching code: a typed object, or one URL

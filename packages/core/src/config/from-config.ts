@@ -1,6 +1,6 @@
+import { isSessionError, SessionConfigError, SessionStoreError } from '../errors';
+import { createMemoryStore } from '../store/memory-store';
 import { type ConfiguredStore, rootCauseText, toConfiguredStore } from './configured-store';
-import { isSessionError, SessionConfigError, SessionStoreError } from './errors';
-import { createMemoryStore } from './memory-store';
 import { passwordsIn, scrub } from './redact';
 import {
   type ResolvedStoreConfig,

@@ -9,7 +9,7 @@
  * imported, so a bundle for an edge runtime never has to resolve a Node built-in.
  */
 
-import { toBase64url, utf8 } from './encoding';
+import { toBase64url, utf8 } from '../payload/encoding';
 
 export type NodeCrypto = typeof import('node:crypto');
 

@@ -1,4 +1,4 @@
-import { SessionConfigError, SessionConflictError, SessionStoreError } from './errors';
+import { SessionConfigError, SessionConflictError, SessionStoreError } from '../errors';
 import { type HeapNode, heapify, heapPop, heapPush } from './min-heap';
 import type { SetOptions, StoreCapabilities, StoredRecord, StoreWith } from './store';
 

@@ -1,5 +1,5 @@
+import type { StoredRecord } from '../store/store';
 import type { SessionState } from './session';
-import type { StoredRecord } from './store';
 
 /**
  * Writes one batch of commits to one key as a single store write: the record written, or null

@@ -1,5 +1,5 @@
-import { constantTimeEqual } from './encoding';
-import { SessionConfigError } from './errors';
+import { SessionConfigError } from '../errors';
+import { constantTimeEqual } from '../payload/encoding';
 import { defaultHashBackend, type HashBackend, type MaybePromise } from './hashing';
 
 /** Shortest secret accepted: 32 characters, about 192 bits when random base64url. */

@@ -1,5 +1,5 @@
-import { SessionStateError } from './errors';
-import { generateSessionId } from './ids';
+import { generateSessionId } from '../cookie/ids';
+import { SessionStateError } from '../errors';
 
 /** Shape of the data a session holds. Declare yours: `Session<{ userId: string; cart: string[] }>`. */
 export type SessionData = Record<string, unknown>;

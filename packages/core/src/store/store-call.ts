@@ -1,5 +1,5 @@
-import { isSessionError, type SessionError, SessionStoreError, SessionStoreTimeoutError } from './errors';
-import { emit, type SessionHooks } from './hooks';
+import { isSessionError, type SessionError, SessionStoreError, SessionStoreTimeoutError } from '../errors';
+import { emit, type SessionHooks } from '../session/hooks';
 
 /**
  * Runs one store call under a deadline. A store that hangs (a dead TCP peer, a driver queueing

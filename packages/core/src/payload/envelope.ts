@@ -3,13 +3,12 @@
  * the header each payload carries (layout and rationale in envelope-header.ts).
  */
 
+import { SessionConfigError, SessionPayloadError, SessionTooLargeError } from '../errors';
 import { BUILTIN_CODECS, CODEC_MAX_ID, type Codec, CUSTOM_CODEC_MIN_ID, jsonCodec } from './codec';
 import { type CompressionAlgorithm, type CompressionOptions, compress, decompress } from './compression';
 import { concatBytes, utf8 } from './encoding';
 import { createKeyring, type EncryptionKey, IV_BYTES, type Keyring, TAG_BYTES } from './encryption';
 import { readEnvelopeHeader, writeHeader } from './envelope-header';
-
-import { SessionConfigError, SessionPayloadError, SessionTooLargeError } from './errors';
 
 export { ENVELOPE_FORMAT_VERSION, type EnvelopeHeader, readEnvelopeHeader } from './envelope-header';
 

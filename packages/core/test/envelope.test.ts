@@ -491,7 +491,9 @@ register('data:text/javascript,' + encodeURIComponent(
   "export async function resolve(s, c, next) { if (s === 'node:zlib' || s === 'zlib') throw new Error('zlib is blocked'); return next(s, c); }"
 ));`,
       );
-      const envelopeUrl = pathToFileURL(fileURLToPath(new URL('../src/payload/envelope.ts', import.meta.url))).href;
+      const envelopeUrl = pathToFileURL(
+        fileURLToPath(new URL('../src/payload/envelope.ts', import.meta.url)),
+      ).href;
       const script = join(dir, 'edge.mts');
       await writeFile(
         script,

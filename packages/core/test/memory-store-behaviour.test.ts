@@ -177,7 +177,9 @@ describe('memory store lifecycle', () => {
 
   test('its timer does not keep the process alive', async () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
-    const source = pathToFileURL(fileURLToPath(new URL('../src/store/memory-store.ts', import.meta.url))).href;
+    const source = pathToFileURL(
+      fileURLToPath(new URL('../src/store/memory-store.ts', import.meta.url)),
+    ).href;
     const script = [
       `import { createMemoryStore } from ${JSON.stringify(source)};`,
       'const store = createMemoryStore({ sweepInterval: 60_000 });',

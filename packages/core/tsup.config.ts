@@ -1,3 +1,3 @@
 import { packageConfig } from '../../tsup.base';
 
-export default packageConfig({ entry: ['src/index.ts', 'src/edge.ts'] });
+export default packageConfig({ entry: ['src/index.ts', 'src/edge.ts', 'src/descriptor.ts'] });

@@ -47,7 +47,10 @@ describe('issue 14.5: nothing the CLI prints contains the password', () => {
 describe('issue 14.6: unknown URL parameters are usage errors', () => {
   test.each([
     ['redis://127.0.0.1:6379?prefx=zz', /the parameter "prefx" is not known; redis URLs accept prefix, tls/],
-    ['postgres://127.0.0.1/test?tabel=x', /the parameter "tabel" is not known; sql URLs accept table, ssl/],
+    [
+      'postgres://127.0.0.1/test?tabel=x',
+      /the parameter "tabel" is not known; postgres URLs accept table, ssl/,
+    ],
     ['file:///tmp?dept=2', /the parameter "dept" is not known; file URLs accept depth/],
     ['mongodb://127.0.0.1/app?tabel=x', /option tabel is not supported\. mongodb URLs accept collection/],
   ])('revoke -s %s', async (url, message) => {

@@ -1,32 +1,14 @@
-export {
-  type ConfiguredStore,
-  createSchemaOrClose,
-  createStoreFromConfig,
-  describeStoreConfig,
-  findCause,
-  missingTableExplainer,
-  type OpenStoreContext,
-  type OpenStoreFromConfig,
-  type StoreErrorExplainer,
-  type StoreFromConfigOptions,
-  shellWord,
-  toConfiguredStore,
-} from './config/from-config';
+export type { ConfiguredStore, StoreErrorExplainer } from './config/configured-store';
+export type {
+  OpenedStore,
+  OpenStoreContext,
+  StoreConfig,
+  StoreConfigSource,
+  StoreDescriptor,
+} from './config/descriptor';
+export { createStoreFromConfig, type StoreFromConfigOptions } from './config/from-config';
+export { KNOWN_STORES, type KnownStore } from './config/known-stores';
 export { redactSecrets, redactUrl } from './config/redact';
-export {
-  type HostPort,
-  type MongoStoreConfig,
-  type RedisStoreConfig,
-  type ResolvedRedisConfig,
-  type ResolvedStoreConfig,
-  resolveStoreConfig,
-  type SqlStoreConfig,
-  STORE_CONFIG_FIELDS,
-  STORE_TYPES,
-  type StoreConfig,
-  type StoreType,
-} from './config/store-config';
-export { parseStoreUrl, STORE_URL_PARAMETERS } from './config/store-url';
 export * from './cookie/cookie';
 export { sha256Base64url } from './cookie/hashing';
 export { generateSessionId, isWellFormedSessionId, routeOf, storageKeyFor, withRoute } from './cookie/ids';
@@ -50,6 +32,7 @@ export type { SessionHooks } from './session/hooks';
 export { type CookieSource, createSessionManager, SessionManager } from './session/manager';
 export type { SessionManagerOptions, StoreErrorPolicy } from './session/options';
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
+export { type MemoryStoreConfig, memoryStoreDescriptor } from './store/memory-descriptor';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export * from './store/store';
 export {

@@ -1,3 +1,3 @@
+export { type FileStoreConfig, storeDescriptor } from './descriptor';
 export { createFileStore, type FileStore } from './file-store';
-export { openStoreFromConfig } from './from-config';
 export type { FileStoreOptions } from './options';

@@ -5,8 +5,8 @@ export type {
   SqlSchemaOptions,
   SqlStoreOptions,
 } from '@sessionkit/sql';
+export { type MysqlStoreConfig, storeDescriptor } from './descriptor';
 export { mysqlDialect } from './dialect';
-export { openStoreFromConfig } from './from-config';
 export { createMysqlStore, type MysqlStore, type MysqlStoreOptions } from './mysql-store';
 export { type MysqlCallbackPool, type MysqlPool, type MysqlPromisePool, mysqlExecutor } from './pool';
 export { MYSQL_SCHEMA_SQL, schemaSql, schemaStatements } from './schema';

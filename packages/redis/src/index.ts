@@ -1,4 +1,4 @@
 export type { RedisArg, RedisClientLike, RedisCommands } from './client';
-export { openStoreFromConfig } from './from-config';
+export { type RedisStoreConfig, type ResolvedRedisConfig, storeDescriptor } from './descriptor';
 export { DEFAULT_PREFIX } from './key-layout';
 export { createRedisStore, type RedisStore, type RedisStoreOptions } from './redis-store';

@@ -1,4 +1,11 @@
 export { assertStorable, isStorable, MAX_EXPIRY, MAX_TEXT_BYTES, unstorableReason } from './checks';
+export {
+  connectionSettings,
+  type ResolvedSqlConfig,
+  type SqlDescriptorSpec,
+  type SqlStoreConfig,
+  sqlStoreDescriptor,
+} from './descriptor';
 export type {
   BatchDeleteOptions,
   BatchDeletePlan,

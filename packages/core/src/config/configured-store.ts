@@ -118,14 +118,13 @@ function explainFailure(
  * and their cause (through `explain`, when the store package knows better than the driver), and
  * a close() that stops the store and then closes the driver client that was created for it (and
  * only that one).
- *
- * @example
- * return toConfiguredStore(store, describeStoreConfig(config), () => pool.end(), explainPgError);
+
+ * Used by `createStoreFromConfig` on what a descriptor's `open` returned.
  */
 export function toConfiguredStore(
   store: SessionStore,
   description: string,
-  closeClient: () => Promise<void> = async () => {},
+  closeClient: () => Promise<unknown> = async () => {},
   explain?: StoreErrorExplainer,
 ): ConfiguredStore {
   const wrapped: Record<string, unknown> = { capabilities: store.capabilities, description };
@@ -158,9 +157,7 @@ export function toConfiguredStore(
  * Runs a store's schema creation for `createStoreFromConfig(…, { createSchema: true })`: on
  * failure (no CREATE privilege, an unreachable server) the driver client opened for the store is
  * closed and the error names the store and the cause, like every other failure of that store.
- *
- * @example
- * if (context.createSchema) await createSchemaOrClose(configured, () => store.createSchema());
+
  */
 export async function createSchemaOrClose(
   store: ConfiguredStore,

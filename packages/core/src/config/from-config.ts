@@ -1,41 +1,15 @@
 import { isSessionError, SessionConfigError, SessionStoreError } from '../errors';
-import { createMemoryStore } from '../store/memory-store';
-import { type ConfiguredStore, rootCauseText, toConfiguredStore } from './configured-store';
-import { passwordsIn, scrub } from './redact';
 import {
-  type ResolvedStoreConfig,
-  resolveStoreConfig,
-  type StoreConfig,
-  type StoreType,
-} from './store-config';
-import { parseStoreUrl } from './store-url';
-
-export {
   type ConfiguredStore,
   createSchemaOrClose,
-  findCause,
-  missingTableExplainer,
-  type StoreErrorExplainer,
-  shellWord,
+  rootCauseText,
   toConfiguredStore,
 } from './configured-store';
-
-/** How {@link createStoreFromConfig} asks a store package to open its store. */
-export interface OpenStoreContext {
-  /** Open only a store that exists: create no directory, table or collection (see `mustExist`). */
-  readonly mustExist: boolean;
-  /** Create the table / indexes the store needs before returning it (see `createSchema`). */
-  readonly createSchema: boolean;
-}
-
-/**
- * What a store package exports so {@link createStoreFromConfig} can open it. Failures name the
- * store and never contain a password.
- */
-export type OpenStoreFromConfig = (
-  config: ResolvedStoreConfig,
-  context: OpenStoreContext,
-) => Promise<ConfiguredStore>;
+import type { StoreConfig, StoreConfigSource, StoreDescriptor } from './descriptor';
+import { KNOWN_STORES } from './known-stores';
+import { passwordsIn, scrub } from './redact';
+import { settingError } from './settings';
+import { schemeOf, storeUrlError } from './url-parts';
 
 export interface StoreFromConfigOptions {
   /**
@@ -46,6 +20,12 @@ export interface StoreFromConfigOptions {
   importModule?: (specifier: string) => Promise<unknown>;
   /** Where `SESSIONKIT_STORE` is read from. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Descriptors of stores that the built-in list does not name: a store of your own or a
+   * third-party package. They are matched by `type` and URL scheme before the known stores.
+   * @default []
+   */
+  stores?: readonly StoreDescriptor[];
   /**
    * Open only a store that is already there, creating nothing: a missing file-store directory or
    * MongoDB collection fails with a SessionStoreError that says how to create it (SQL tables and
@@ -65,21 +45,12 @@ export interface StoreFromConfigOptions {
   createSchema?: boolean;
 }
 
-/** The store package and driver each type needs, for the install hint. */
-const PACKAGES: Record<Exclude<StoreType, 'memory'>, string[]> = {
-  file: ['@sessionkit/file'],
-  redis: ['@sessionkit/redis', 'ioredis'],
-  mysql: ['@sessionkit/mysql', 'mysql2'],
-  postgres: ['@sessionkit/postgres', 'pg'],
-  mssql: ['@sessionkit/mssql', 'mssql'],
-  mongodb: ['@sessionkit/mongodb', 'mongodb'],
-};
-
 /**
  * Creates a store from an operator's configuration: a typed object or one URL, by default the
- * `SESSIONKIT_STORE` environment variable. The configuration is validated completely before
- * anything connects; the store package (and its driver) is imported only for the type in use, so
- * core depends on none of them. The driver client is created here and closed by `close()`.
+ * `SESSIONKIT_STORE` environment variable. The URL scheme or the `type` picks the store package
+ * (see config/known-stores.ts), which is imported only for the type in use, so core depends on
+ * none of them; that package's descriptor checks the whole configuration before anything
+ * connects, then creates the driver client, which `close()` closes.
  *
  * Unknown URL parameters and unknown configuration fields are errors (SessionConfigError naming
  * the field and the accepted ones). No message, parsed input or not, contains the password.
@@ -95,7 +66,7 @@ const PACKAGES: Record<Exclude<StoreType, 'memory'>, string[]> = {
  * await createStoreFromConfig({ type: 'postgres', host: 'db', database: 'app', user: 'app', password });
  */
 export async function createStoreFromConfig(
-  source?: StoreConfig | string,
+  source?: StoreConfigSource,
   options: StoreFromConfigOptions = {},
 ): Promise<ConfiguredStore> {
   const env =
@@ -111,7 +82,7 @@ export async function createStoreFromConfig(
 }
 
 async function openConfigured(
-  input: StoreConfig | string | undefined,
+  input: StoreConfigSource | undefined,
   options: StoreFromConfigOptions,
 ): Promise<ConfiguredStore> {
   if (input === undefined || input === '') {
@@ -125,32 +96,77 @@ async function openConfigured(
       'createStoreFromConfig: mustExist and createSchema contradict each other; pass one of them.',
     );
   }
-  const config = resolveStoreConfig(typeof input === 'string' ? parseStoreUrl(input) : input);
-  if (config.type === 'memory') {
-    const store = createMemoryStore(
-      config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions },
-    );
-    return toConfiguredStore(store, describeStoreConfig(config));
+  const { descriptor, packages } = await findDescriptor(input, options);
+  const config = (typeof input === 'string' ? descriptor.fromUrl(input) : input) as StoreConfig;
+  for (const setting of Object.keys(config)) {
+    if (!descriptor.settings.includes(setting)) {
+      settingError(
+        setting,
+        `is not a setting of a ${descriptor.type} store; the settings are ${descriptor.settings.join(', ')}.`,
+      );
+    }
   }
-  const packages = PACKAGES[config.type];
-  const importModule = options.importModule ?? importFromAppOrCore;
-  const open = await loadOpener(config.type, packages, importModule);
+  const resolved = descriptor.resolve(config);
+  const description = descriptor.describe(resolved);
+  let opened: Awaited<ReturnType<StoreDescriptor['open']>>;
   try {
-    return await open(config, {
-      mustExist: options.mustExist === true,
-      createSchema: options.createSchema === true,
-    });
+    opened = await descriptor.open(resolved, { mustExist: options.mustExist === true });
   } catch (error) {
-    if (isModuleNotFound(error)) throw installHint(config.type, packages, error);
+    if (isModuleNotFound(error)) throw installHint(descriptor.type, packages, error);
     if (isSessionError(error)) throw error;
-    throw new SessionStoreError(`Cannot open ${describeStoreConfig(config)}: ${rootCauseText(error)}`, {
-      cause: error,
-    });
+    throw new SessionStoreError(`Cannot open ${description}: ${rootCauseText(error)}`, { cause: error });
   }
+  const store = toConfiguredStore(opened.store, description, opened.closeClient, opened.explain);
+  if (options.createSchema && opened.createSchema) await createSchemaOrClose(store, opened.createSchema);
+  return store;
+}
+
+interface Found {
+  descriptor: StoreDescriptor;
+  /** What to install for it; empty for a descriptor the app passed or one built into core. */
+  packages: readonly string[];
+}
+
+/** The descriptor for a URL's scheme or an object's `type`: the app's own first, then the known ones. */
+async function findDescriptor(input: StoreConfigSource, options: StoreFromConfigOptions): Promise<Found> {
+  const own = options.stores ?? [];
+  const known = [...own, ...KNOWN_STORES];
+  let match: (candidate: { type: string; schemes: readonly string[] }) => boolean;
+  if (typeof input === 'string') {
+    const scheme = schemeOf(input);
+    if (scheme === undefined) {
+      storeUrlError(input, 'it is not of the form scheme://[credentials@]host[:port][/path][?options]');
+    }
+    match = (candidate) => candidate.schemes.includes(scheme);
+    if (!known.some(match)) {
+      const schemes = known.flatMap((candidate) => candidate.schemes.map((s) => `${s}:`));
+      storeUrlError(input, `the scheme "${scheme}:" is not a session store (use ${schemes.join(', ')})`);
+    }
+  } else {
+    if (typeof input !== 'object' || input === null)
+      settingError('config', 'must be an object with a "type", or a URL string.');
+    const { type } = input;
+    match = (candidate) => candidate.type === type;
+    if (typeof type !== 'string' || !known.some(match)) {
+      const types = [...new Set(known.map((candidate) => candidate.type))];
+      settingError('type', `must be one of ${types.join(', ')} (got ${JSON.stringify(type)}).`);
+    }
+  }
+  const mine = own.find(match);
+  if (mine) return { descriptor: mine, packages: [] };
+  const entry = KNOWN_STORES.find(match);
+  if (!entry) throw new Error('unreachable: a match was found above');
+  if (entry.builtIn) return { descriptor: entry.builtIn, packages: [] };
+  const descriptor = await loadDescriptor(
+    entry.type,
+    entry.packages,
+    options.importModule ?? importFromAppOrCore,
+  );
+  return { descriptor, packages: entry.packages };
 }
 
 /** The password of a configuration, in every form a message could echo it. */
-function secretsOf(input: StoreConfig | string | undefined): string[] {
+function secretsOf(input: StoreConfigSource | undefined): string[] {
   if (typeof input === 'string') return passwordsIn(input.trim());
   const password = (input as { password?: unknown } | undefined)?.password;
   return typeof password === 'string' ? [password] : [];
@@ -170,50 +186,35 @@ function withoutSecrets(error: unknown, secrets: string[]): unknown {
     : new SessionStoreError(message);
 }
 
-/** One line describing a configuration, with no password in it. */
-export function describeStoreConfig(config: ResolvedStoreConfig): string {
-  switch (config.type) {
-    case 'memory':
-      return 'memory';
-    case 'file':
-      return `file ${config.directory}`;
-    case 'redis': {
-      const nodes = config.nodes.map((n) => `${n.host}:${n.port}`).join(',');
-      const where =
-        config.mode === 'sentinel'
-          ? `sentinel ${config.sentinelName} via ${nodes}`
-          : `${config.mode} ${nodes}`;
-      return `redis ${where} db ${config.database}${config.tls ? ' (tls)' : ''}`;
-    }
-    case 'mongodb':
-      return `mongodb ${config.srv ? 'srv ' : ''}${config.host}${config.srv ? '' : `:${config.port}`}/${config.database}`;
-    default:
-      return `${config.type} ${config.host}:${config.port}/${config.database}${config.tableName ? ` table ${config.tableName}` : ''}`;
-  }
-}
-
-async function loadOpener(
-  type: StoreType,
-  packages: string[],
+async function loadDescriptor(
+  type: string,
+  packages: readonly string[],
   importModule: (specifier: string) => Promise<unknown>,
-): Promise<OpenStoreFromConfig> {
+): Promise<StoreDescriptor> {
   const name = packages[0] as string;
-  let module: { openStoreFromConfig?: unknown };
+  let module: { storeDescriptor?: Partial<StoreDescriptor> };
   try {
-    module = (await importModule(name)) as { openStoreFromConfig?: unknown };
+    module = (await importModule(name)) as typeof module;
   } catch (error) {
     if (isModuleNotFound(error)) throw installHint(type, packages, error);
     throw error;
   }
-  if (typeof module.openStoreFromConfig !== 'function') {
+  const descriptor = module.storeDescriptor;
+  if (typeof descriptor?.open !== 'function' || descriptor.type !== type) {
     throw new SessionConfigError(
-      `${name} has no openStoreFromConfig(); upgrade it to the version of @sessionkit/core you use.`,
+      `${name} exports no storeDescriptor for "${type}"; upgrade it to the version of @sessionkit/core you use.`,
     );
   }
-  return module.openStoreFromConfig as OpenStoreFromConfig;
+  return descriptor as StoreDescriptor;
 }
 
-function installHint(type: StoreType, packages: string[], cause: unknown): SessionConfigError {
+function installHint(type: string, packages: readonly string[], cause: unknown): SessionConfigError {
+  if (packages.length === 0) {
+    return new SessionConfigError(
+      `The "${type}" session store cannot load a module it needs: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
   return new SessionConfigError(
     `A "${type}" session store needs the packages ${packages.join(' and ')}. ` +
       `Install them: npm install ${packages.join(' ')} (or pnpm add / yarn add).`,

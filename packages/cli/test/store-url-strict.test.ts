@@ -1,17 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { createStoreFromConfig, isSessionError, parseStoreUrl, resolveStoreConfig } from '../src/index';
+import { refused, resolved } from './resolve-config';
 
 const SECRET = 'SeCret-7q';
-
-/** The message createStoreFromConfig rejects with; no store package is ever loaded. */
-async function failure(source: Parameters<typeof createStoreFromConfig>[0]): Promise<Error> {
-  const importModule = async () => {
-    throw new Error('the configuration should have been refused before loading a store package');
-  };
-  const error = await createStoreFromConfig(source, { importModule, env: {} }).catch((e: unknown) => e);
-  expect(isSessionError(error, 'SESSION_CONFIG_INVALID'), String(error)).toBe(true);
-  return error as Error;
-}
 
 describe('issue 14.5: no password in any message, parsed or not', () => {
   test.each([
@@ -27,7 +17,7 @@ describe('issue 14.5: no password in any message, parsed or not', () => {
     `file://u:${SECRET}@host/x`,
     `ftp://u:${SECRET}@host/x`,
   ])('%s', async (url) => {
-    const { message } = await failure(url);
+    const { message } = await refused(url);
     expect(message).not.toContain(SECRET);
     expect(message).not.toContain(encodeURIComponent(SECRET));
     // The pieces of a password split by a raw '@' or '/' are not echoed either.
@@ -35,7 +25,7 @@ describe('issue 14.5: no password in any message, parsed or not', () => {
   });
 
   test('an object configuration: the password never appears', async () => {
-    const { message } = await failure({
+    const { message } = await refused({
       type: 'postgres',
       host: 'bad host!',
       password: SECRET,
@@ -58,15 +48,15 @@ describe('issue 14.6: unknown URL parameters and configuration fields are errors
     ['file:///var/lib/sessions?dept=1', 'dept', 'depth'],
     ['memory:?max=5', 'max', 'maxSessions'],
   ])('%s', async (url, name, accepted) => {
-    const { message } = await failure(url);
+    const { message } = await refused(url);
     expect(message).toContain(`the parameter "${name}" is not known`);
     expect(message).toContain(`accept ${accepted}`);
   });
 
   test('a boolean parameter must be true or false', async () => {
-    expect((await failure('postgres://127.0.0.1/test?ssl=yes')).message).toMatch(/ssl must be true or false/);
-    expect((await failure('redis://127.0.0.1?tls=1')).message).toMatch(/tls must be true or false/);
-    expect(parseStoreUrl('postgres://127.0.0.1/test?ssl=false')).not.toHaveProperty('ssl');
+    expect((await refused('postgres://127.0.0.1/test?ssl=yes')).message).toMatch(/ssl must be true or false/);
+    expect((await refused('redis://127.0.0.1?tls=1')).message).toMatch(/tls must be true or false/);
+    expect(await resolved('postgres://127.0.0.1/test?ssl=false')).toMatchObject({ ssl: false });
   });
 
   test.each([
@@ -76,7 +66,7 @@ describe('issue 14.6: unknown URL parameters and configuration fields are errors
     [{ type: 'file', directory: '/x', dir: '/y' }, 'dir', 'directory'],
     [{ type: 'memory', max: 1 }, 'max', 'maxSessions'],
   ])('%j', async (config, field, accepted) => {
-    const { message } = await failure(config as never);
+    const { message } = await refused(config as never);
     expect(message).toContain(`${field} is not a setting of a ${config.type} store`);
     expect(message).toMatch(new RegExp(`the settings are type, .*\\b${accepted}\\b`));
   });
@@ -88,7 +78,7 @@ describe('issue 14.7: file URLs take an absolute path', () => {
     ['file:relative/x', /relative path; write an absolute one: file:\/\/\/absolute\/path/],
     ['file:./x', /relative path/],
   ])('%s is refused', async (url, message) => {
-    expect((await failure(url)).message).toMatch(message);
+    expect((await refused(url)).message).toMatch(message);
   });
 
   test.each([
@@ -96,7 +86,7 @@ describe('issue 14.7: file URLs take an absolute path', () => {
     ['file://localhost/var/lib/s', '/var/lib/s'],
     ['file:/var/lib/s', '/var/lib/s'],
     ['file:///var/lib/with%20space', '/var/lib/with space'],
-  ])('%s is %s', (url, directory) => {
-    expect(resolveStoreConfig(parseStoreUrl(url))).toMatchObject({ directory });
+  ])('%s is %s', async (url, directory) => {
+    expect(await resolved(url)).toMatchObject({ directory });
   });
 });

@@ -1,11 +1,6 @@
+import { KNOWN_STORES, redactUrl } from '@sessionkit/core';
 import { describe, expect, test } from 'vitest';
-import { createStoreFromConfig, describeStoreConfig } from '../src/config/from-config';
-import { redactUrl } from '../src/config/redact';
-import { resolveStoreConfig } from '../src/config/store-config';
-import { parseStoreUrl } from '../src/config/store-url';
-import { isSessionError, SessionConfigError } from '../src/errors';
-
-const resolveUrl = (url: string) => resolveStoreConfig(parseStoreUrl(url));
+import { DESCRIPTORS, refused, resolveConfig, resolved } from './resolve-config';
 
 describe('URLs resolve to the same configuration as the typed objects', () => {
   test.each([
@@ -82,12 +77,12 @@ describe('URLs resolve to the same configuration as the typed objects', () => {
         database: 'app',
       },
     ],
-  ])('%s', (url, object) => {
-    expect(resolveUrl(url)).toEqual(resolveStoreConfig(object));
+  ])('%s', async (url, object) => {
+    expect(await resolved(url)).toEqual(await resolved(object));
   });
 
-  test('defaults: ports, database 0, no TLS', () => {
-    expect(resolveStoreConfig({ type: 'redis' })).toEqual({
+  test('defaults: ports, database 0, no TLS', async () => {
+    expect(await resolved({ type: 'redis' })).toEqual({
       type: 'redis',
       mode: 'standalone',
       nodes: [{ host: '127.0.0.1', port: 6379 }],
@@ -98,11 +93,11 @@ describe('URLs resolve to the same configuration as the typed objects', () => {
       tls: false,
       prefix: undefined,
     });
-    expect(resolveStoreConfig({ type: 'postgres', host: 'h', database: 'd' })).toMatchObject({ port: 5432 });
-    expect(resolveStoreConfig({ type: 'mysql', host: 'h', database: 'd' })).toMatchObject({ port: 3306 });
-    expect(resolveStoreConfig({ type: 'mssql', host: 'h', database: 'd' })).toMatchObject({ port: 1433 });
-    expect(resolveStoreConfig({ type: 'mongodb', host: 'h', database: 'd' })).toMatchObject({ port: 27017 });
-    expect(resolveUrl('redis+sentinel://s1/m')).toMatchObject({ nodes: [{ host: 's1', port: 26379 }] });
+    expect(await resolved({ type: 'postgres', host: 'h', database: 'd' })).toMatchObject({ port: 5432 });
+    expect(await resolved({ type: 'mysql', host: 'h', database: 'd' })).toMatchObject({ port: 3306 });
+    expect(await resolved({ type: 'mssql', host: 'h', database: 'd' })).toMatchObject({ port: 1433 });
+    expect(await resolved({ type: 'mongodb', host: 'h', database: 'd' })).toMatchObject({ port: 27017 });
+    expect(await resolved('redis+sentinel://s1/m')).toMatchObject({ nodes: [{ host: 's1', port: 26379 }] });
   });
 });
 
@@ -124,10 +119,9 @@ describe('invalid configuration fails before connecting, naming the field', () =
     [{ type: 'redis', host: 'bad host!' }, /host is not a valid host name/],
     [{ type: 'file' }, /directory is required/],
     [{ type: 'file', directory: '/x', depth: 9 }, /depth must be a whole number from 0 to 4/],
-    [null, /config must be an object/],
-  ])('%j', (config, message) => {
-    expect(() => resolveStoreConfig(config)).toThrow(SessionConfigError);
-    expect(() => resolveStoreConfig(config)).toThrow(message);
+    [42, /config must be an object/],
+  ])('%j', async (config, message) => {
+    expect((await refused(config as never)).message).toMatch(message);
   });
 
   test.each([
@@ -138,86 +132,43 @@ describe('invalid configuration fails before connecting, naming the field', () =
     ['redis+sentinel://:hunter2@h', /names no master/],
     ['postgres://u:hunter2@/db', /names no host/],
     ['not a url', /not of the form/],
-    ['', /it is empty/],
     ['file://', /names no directory/],
-  ])('%s', (url, message) => {
-    expect(() => resolveUrl(url)).toThrow(message);
+  ])('%s', async (url, message) => {
+    expect((await refused(url)).message).toMatch(message);
   });
 
-  test('a Redis database out of range given in a URL', () => {
-    expect(() => resolveUrl('redis://:hunter2@h/16')).toThrow(/0 to 15 \(got 16\)/);
+  test('a Redis database out of range given in a URL', async () => {
+    expect((await refused('redis://:hunter2@h/16')).message).toMatch(/0 to 15 \(got 16\)/);
   });
 
   test('passwords never appear in messages or descriptions', async () => {
     const secret = 'hunter2-very-secret';
-    const attempts: Array<() => unknown> = [
-      () => resolveUrl(`redis://:${secret}@h:99999`),
-      () => resolveUrl(`postgres://u:${secret}@h/`),
-      () => resolveUrl(`mongodb://u:${secret}@h1,h2/db`),
-      () => resolveStoreConfig({ type: 'redis', password: secret, database: 99 }),
-      () => resolveStoreConfig({ type: 'mysql', password: secret, host: 'h' }),
+    const attempts = [
+      `redis://:${secret}@h:99999`,
+      `postgres://u:${secret}@h/`,
+      `mongodb://u:${secret}@h1,h2/db`,
+      { type: 'redis', password: secret, database: 99 },
+      { type: 'mysql', password: secret, host: 'h' },
     ];
     for (const attempt of attempts) {
-      let message = '';
-      try {
-        attempt();
-      } catch (error) {
-        message = String((error as Error).message);
-      }
+      const { message } = await refused(attempt);
       expect(message).not.toBe('');
       expect(message).not.toContain(secret);
     }
     expect(redactUrl(`redis://user:${secret}@h:1/0`)).toBe('redis://user:***@h:1/0');
-    expect(describeStoreConfig(resolveUrl(`postgres://u:${secret}@h/db`))).toBe('postgres h:5432/db');
+    expect(await resolveConfig(`postgres://u:${secret}@h/db`)).toMatchObject({
+      description: 'postgres h:5432/db',
+    });
   });
 });
 
-describe('createStoreFromConfig', () => {
-  test('memory from both forms, and SESSIONKIT_STORE as the default source', async () => {
-    for (const source of ['memory:', { type: 'memory' as const }, undefined]) {
-      const store = await createStoreFromConfig(source, {
-        env: { SESSIONKIT_STORE: 'memory:?maxSessions=5' },
-      });
-      await store.set('k', { payload: new Uint8Array([1]), version: 1, expiresAt: Date.now() + 60_000 });
-      expect((await store.get('k'))?.version).toBe(1);
-      expect(store.description).toBe('memory');
-      await store.close();
-    }
-  });
-
-  test('nothing configured: a message that says how to configure it', async () => {
-    await expect(createStoreFromConfig(undefined, { env: {} })).rejects.toThrow(/set SESSIONKIT_STORE/);
-  });
-
-  test('a missing store package gives the exact install command', async () => {
-    // A genuine import of a package that is not installed, standing in for @sessionkit/mongodb.
-    const importModule = (name: string) =>
-      import(/* @vite-ignore */ name.replace('@sessionkit/', '@sessionkit/not-installed-'));
-    const error = await createStoreFromConfig('mongodb://h/db', { importModule }).catch((e: unknown) => e);
-    expect(isSessionError(error, 'SESSION_CONFIG_INVALID')).toBe(true);
-    expect((error as Error).message).toContain('npm install @sessionkit/mongodb mongodb');
-  });
-
-  test('a missing driver inside the store package gives the hint too', async () => {
-    const missingDriver = 'not-installed-driver-for-sessionkit-tests';
-    const importModule = async () => ({
-      openStoreFromConfig: () => import(/* @vite-ignore */ missingDriver),
-    });
-    const error = await createStoreFromConfig('redis://127.0.0.1:6379', { importModule }).catch(
-      (e: unknown) => e,
-    );
-    expect((error as Error).message).toContain('npm install @sessionkit/redis ioredis');
-  });
-
-  test('invalid configuration is rejected before the store package is even loaded', async () => {
-    let imported = false;
-    const importModule = async () => {
-      imported = true;
-      return {};
-    };
-    await expect(createStoreFromConfig({ type: 'redis', port: 123456 }, { importModule })).rejects.toThrow(
-      /port/,
-    );
-    expect(imported).toBe(false);
-  });
+describe('the registry of known stores', () => {
+  test.each(KNOWN_STORES.map((known) => [known.type, known] as const))(
+    '%s: its package exports the descriptor the registry names',
+    (type, known) => {
+      const descriptor = DESCRIPTORS.find((candidate) => candidate.type === type);
+      expect(descriptor?.schemes).toEqual(known.schemes);
+      expect(descriptor?.settings).toContain('type');
+    },
+  );
 });

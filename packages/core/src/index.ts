@@ -51,7 +51,9 @@ export { type CookieSource, createSessionManager, SessionManager } from './sessi
 export type { SessionManagerOptions, StoreErrorPolicy } from './session/options';
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
+export { type CheckedSetArguments, checkSetArguments } from './store/set-arguments';
 export * from './store/store';
+export { type StoreErrorDetail, storeError } from './store/store-errors';
 export {
   checkStoredRecord,
   readStoredRecord,

@@ -34,7 +34,9 @@ export type { SessionManagerOptions, StoreErrorPolicy } from './session/options'
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
 export { type MemoryStoreConfig, memoryStoreDescriptor } from './store/memory-descriptor';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
+export { type CheckedSetArguments, checkSetArguments } from './store/set-arguments';
 export * from './store/store';
+export { type StoreErrorDetail, storeError } from './store/store-errors';
 export {
   checkStoredRecord,
   readStoredRecord,

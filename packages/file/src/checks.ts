@@ -1,10 +1,10 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { SessionConfigError, SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import { SessionConfigError, SessionStoreError } from '@sessionkit/core';
 
 /*
  * Checks of what reaches the store. Core never passes anything else, but a store is also called
  * by third-party code; a wrong type must fail as a SessionStoreError, not as a TypeError deep in
- * the encoder (or, worse, be written).
+ * the encoder (or, worse, be written). `set` arguments go through core's checkSetArguments.
  */
 
 /** Creates the root (and checks access) at construction, so misconfiguration fails at startup. */
@@ -34,22 +34,6 @@ export function checkKey(key: unknown): string {
 export function checkOwner(ownerId: unknown): string {
   if (typeof ownerId !== 'string') {
     throw new SessionStoreError(`File store: ownerId must be a string (got ${typeof ownerId}).`);
-  }
-  return ownerId;
-}
-
-/** Validates what core hands over; returns the owner normalized to string | null. */
-export function checkRecord(record: StoredRecord): string | null {
-  if (typeof record !== 'object' || record === null || !(record.payload instanceof Uint8Array)) {
-    throw new SessionStoreError('File store set: record.payload must be a Uint8Array.');
-  }
-  if (!Number.isSafeInteger(record.version)) {
-    throw new SessionStoreError(`File store set: record.version must be an integer (got ${record.version}).`);
-  }
-  checkExpiresAt(record.expiresAt, 'set');
-  const ownerId = record.ownerId ?? null;
-  if (ownerId !== null && typeof ownerId !== 'string') {
-    throw new SessionStoreError('File store set: record.ownerId must be a string or null.');
   }
   return ownerId;
 }

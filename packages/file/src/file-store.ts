@@ -1,24 +1,28 @@
 import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  checkSetArguments,
   NO_CAPABILITIES,
   type OwnedSession,
   SessionConflictError,
   SessionCorruptRecordError,
   type SessionStore,
-  SessionStoreError,
   type SetOptions,
   type StoreCapabilities,
   type StoredRecord,
   type StoreWith,
+  storeError,
 } from '@sessionkit/core';
-import { checkExpiresAt, checkKey, checkOwner, checkRecord, prepareRoot } from './checks';
+import { checkExpiresAt, checkKey, checkOwner, prepareRoot } from './checks';
 import { encodeRecord } from './format';
-import { mapLimit, readHeadFile, removeFile, toStoreError, walkFolders } from './fs-util';
+import { mapLimit, readHeadFile, removeFile, walkFolders } from './fs-util';
 import { HASH_NAME, hashName } from './layout';
 import { dropMarkerIfStale, IO_CONCURRENCY, pruneRecords, sweepMarkers } from './maintenance';
 import { type FileStoreOptions, type ResolvedOptions, resolveOptions } from './options';
 import { RecordFiles } from './record-files';
+
+/** The label of the store's error messages. */
+const STORE = 'File store';
 
 /** A {@link SessionStore} kept in a directory; every optional operation is implemented. */
 export interface FileStore
@@ -88,12 +92,8 @@ class DirectoryStore implements FileStore {
 
   async set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
     return this.#run('set', async () => {
-      const name = hashName(checkKey(key));
-      const ownerId = checkRecord(record);
-      const expected = options?.expectedVersion;
-      if (expected !== undefined && !Number.isSafeInteger(expected)) {
-        throw new SessionStoreError(`File store set: expectedVersion must be an integer (got ${expected}).`);
-      }
+      const { ownerId, expectedVersion: expected } = checkSetArguments(STORE, key, record, options);
+      const name = hashName(key);
       const bytes = encodeRecord(key, { ...record, ownerId });
       await this.#files.withLock(name, async () => {
         const current = await this.#files.read(name);
@@ -227,7 +227,7 @@ class DirectoryStore implements FileStore {
     try {
       return await body();
     } catch (error) {
-      throw toStoreError(operation, error);
+      throw storeError(STORE, operation, error);
     }
   }
 

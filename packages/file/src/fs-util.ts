@@ -3,7 +3,6 @@ import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { isSessionError, SessionStoreError } from '@sessionkit/core';
 import {
   type Decoded,
   type DecodedHeader,
@@ -20,13 +19,6 @@ export function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
-}
-
-/** Turns anything thrown into a SessionError: SessionErrors pass, the rest is wrapped as the cause. */
-export function toStoreError(operation: string, error: unknown): Error {
-  if (isSessionError(error)) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new SessionStoreError(`File store ${operation} failed: ${detail}`, { cause: error });
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,15 +1,15 @@
 import {
-  isSessionError,
   NO_CAPABILITIES,
   type OwnedSession,
   SessionConflictError,
   type SessionStore,
   SessionStoreError,
   type StoreCapabilities,
+  storeError,
 } from '@sessionkit/core';
 import type { MongoCollectionLike, MongoDbLike } from './collection';
 import { type MongoStoreOptions, resolveCollection } from './options';
-import { toOwnedSession, toStoredRecord } from './records';
+import { STORE, toOwnedSession, toStoredRecord } from './records';
 import {
   clearFilter,
   compareAndSetStatement,
@@ -72,8 +72,7 @@ async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    if (isSessionError(error)) throw error;
-    throw new SessionStoreError(`MongoDB store: ${operation} failed: ${messageOf(error)}`, { cause: error });
+    throw storeError(STORE, operation, error);
   }
 }
 
@@ -178,9 +177,7 @@ export function createMongoStore(
             { cause: error },
           );
         }
-        throw new SessionStoreError(`MongoDB store: ensureIndexes failed: ${messageOf(error)}`, {
-          cause: error,
-        });
+        throw storeError(STORE, 'ensureIndexes', error);
       }
     },
   };

@@ -4,6 +4,7 @@
  * (`{ $gt: '' }`) in a filter would turn an equality into a query operator.
  */
 import {
+  checkSetArguments,
   type OwnedSession,
   readStoredRecord,
   SessionCorruptRecordError,
@@ -19,8 +20,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** The range of a JavaScript (and BSON) Date: ±100,000,000 days around the epoch. */
 const MAX_DATE_MS = 8.64e15;
 
+/** The label of the store's messages. */
+export const STORE = 'MongoDB store';
+
 function invalid(message: string): never {
-  throw new SessionStoreError(`MongoDB store: ${message}`);
+  throw new SessionStoreError(`${STORE}: ${message}`);
 }
 
 function checkText(value: unknown, what: string): string {
@@ -62,20 +66,24 @@ export function toDate(ms: unknown, what = 'expiresAt'): Date {
 
 /** The record fields every write stores, checked. */
 export interface CheckedRecord {
+  /** The key, safe to use as `_id`. */
+  id: string;
   payload: Uint8Array;
   version: number;
   expiresAt: Date;
   ownerId: string | null;
 }
 
-/** Checks a record passed to `set` and converts its expiry to a Date. */
-export function checkRecord(record: StoredRecord): CheckedRecord {
-  if (typeof record !== 'object' || record === null) invalid('set() needs a record object.');
-  if (!(record.payload instanceof Uint8Array)) invalid('the payload must be a Uint8Array.');
-  const ownerId = record.ownerId ?? null;
+/**
+ * Checks the key and record passed to `set` (core's checks of every store, then MongoDB's own:
+ * well-formed Unicode, an expiry a BSON Date can hold) and converts the expiry to a Date.
+ */
+export function checkRecord(key: unknown, record: StoredRecord): CheckedRecord {
+  const { ownerId } = checkSetArguments(STORE, key, record, undefined);
   return {
+    id: checkKey(key),
     payload: record.payload,
-    version: checkVersion(record.version, 'the version'),
+    version: record.version,
     expiresAt: toDate(record.expiresAt),
     ownerId: ownerId === null ? null : checkOwnerId(ownerId),
   };

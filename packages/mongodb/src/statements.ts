@@ -69,17 +69,16 @@ export function getStatement(key: string): FindStatement {
  * `ownerId` is left out rather than stored as null, so the sparse owner index skips the document.
  */
 export function insertStatement(key: string, record: StoredRecord, now: number): ReplaceStatement {
-  const checked = checkRecord(record);
-  const id = checkKey(key);
+  const checked = checkRecord(key, record);
   const replacement: MongoDocument = {
-    _id: id,
+    _id: checked.id,
     payload: checked.payload,
     version: checked.version,
     expiresAt: checked.expiresAt,
     createdAt: toDate(now, 'now'),
   };
   if (checked.ownerId !== null) replacement.ownerId = checked.ownerId;
-  return { filter: { _id: id, expiresAt: expired(now) }, replacement, options: { upsert: true } };
+  return { filter: { _id: checked.id, expiresAt: expired(now) }, replacement, options: { upsert: true } };
 }
 
 /**
@@ -93,9 +92,9 @@ export function compareAndSetStatement(
   expectedVersion: number,
   now: number,
 ): UpdateStatement {
-  const checked = checkRecord(record);
+  const checked = checkRecord(key, record);
   const filter = {
-    _id: checkKey(key),
+    _id: checked.id,
     version: checkVersion(expectedVersion, 'expectedVersion'),
     expiresAt: live(now),
   };

@@ -65,7 +65,7 @@ describe('store unreachable (real driver, no server on the port)', () => {
       const error = await rejection(call(unreachableStore()));
       expect(error.code).toBe('SESSION_STORE_ERROR');
       expect(error.name).toBe('SessionStoreError');
-      expect(error.message).toContain(`MongoDB store: ${operation} failed`);
+      expect(error.message).toContain(`MongoDB store ${operation} failed`);
       expect(error.cause).toBeInstanceOf(MongoServerSelectionError);
     },
   );

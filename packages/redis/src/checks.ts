@@ -1,26 +1,25 @@
 /** Argument checks and error wrapping of the Redis store: every failure says what to fix. */
 import {
-  isSessionError,
+  checkSetArguments,
   SessionConfigError,
   SessionStoreError,
   type SetOptions,
   type StoredRecord,
+  storeError,
 } from '@sessionkit/core';
 import type { RedisClientLike } from './client';
+
+/** The label of every message of this store. */
+const STORE = 'Redis session store';
 
 /** Runs one store operation; anything but a SessionError becomes a SessionStoreError with cause. */
 export async function attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isSessionError(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
     // ioredis' `commandTimeout` rejects with exactly this message.
-    const code = message === 'Command timed out' ? 'SESSION_STORE_TIMEOUT' : 'SESSION_STORE_ERROR';
-    throw new SessionStoreError(`Redis session store ${operation} failed: ${message}`, {
-      cause: error,
-      code,
-    });
+    const timedOut = error instanceof Error && error.message === 'Command timed out';
+    throw storeError(STORE, operation, error, timedOut ? { code: 'SESSION_STORE_TIMEOUT' } : {});
   }
 }
 
@@ -30,20 +29,19 @@ export function isWrongType(error: unknown): boolean {
 }
 
 export function invalid(message: string): SessionStoreError {
-  return new SessionStoreError(`Redis session store: invalid argument: ${message}`);
+  return new SessionStoreError(`${STORE}: invalid argument: ${message}`);
 }
 
-export function checkRecord(record: StoredRecord, options: SetOptions | undefined): void {
-  if (!(record?.payload instanceof Uint8Array)) throw invalid('record.payload must be a Uint8Array');
-  if (!Number.isSafeInteger(record.version))
-    throw invalid(`record.version must be an integer (got ${record.version})`);
+/**
+ * Core's checks of the `set` arguments, plus Redis' own: PEXPIREAT takes integer milliseconds,
+ * so a fractional or infinite expiry cannot be stored. Returns the owner normalised.
+ */
+export function checkSet(key: string, record: StoredRecord, options: SetOptions | undefined): string | null {
+  const { ownerId } = checkSetArguments(STORE, key, record, options);
   if (!Number.isSafeInteger(record.expiresAt)) {
     throw invalid(`record.expiresAt must be an integer epoch ms (got ${record.expiresAt})`);
   }
-  const expected = options?.expectedVersion;
-  if (expected !== undefined && !Number.isSafeInteger(expected)) {
-    throw invalid(`expectedVersion must be an integer (got ${expected})`);
-  }
+  return ownerId;
 }
 
 export function validateClient(client: RedisClientLike): void {

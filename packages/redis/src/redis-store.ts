@@ -7,7 +7,7 @@ import {
   type SetOptions,
   type StoreCapabilities,
 } from '@sessionkit/core';
-import { attempt, checkRecord, invalid, validateClient, validateScanCount } from './checks';
+import { attempt, checkSet, invalid, validateClient, validateScanCount } from './checks';
 import type { RedisClientLike, RedisCommands } from './client';
 import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
@@ -119,11 +119,10 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
 
     set: (storageKey, record, setOptions?: SetOptions) =>
       attempt('set', async () => {
-        checkRecord(record, setOptions);
-        if (!isExact(storageKey) || (record.ownerId != null && !isExact(record.ownerId))) {
+        const ownerId = checkSet(storageKey, record, setOptions);
+        if (!isExact(storageKey) || (ownerId !== null && !isExact(ownerId))) {
           throw invalid('the key or owner id is not well-formed Unicode (it has a lone surrogate)');
         }
-        const ownerId = record.ownerId ?? null;
         const now = Date.now();
         const payload = Buffer.from(
           record.payload.buffer,

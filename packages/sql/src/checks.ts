@@ -1,4 +1,4 @@
-import { SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import { SessionStoreError } from '@sessionkit/core';
 
 /**
  * The longest key, owner id or namespace the store accepts, in UTF-8 bytes. The default schema
@@ -54,18 +54,4 @@ export function normalizeExpiry(expiresAt: unknown, label: string, operation: st
     );
   }
   return Math.max(-MAX_EXPIRY, Math.min(MAX_EXPIRY, Math.floor(expiresAt)));
-}
-
-/** Validates what reaches `set`; returns the owner normalised to string | null. */
-export function checkRecord(record: StoredRecord, label: string): string | null {
-  if (typeof record !== 'object' || record === null || !(record.payload instanceof Uint8Array)) {
-    throw new SessionStoreError(`${label} store set: record.payload must be a Uint8Array.`);
-  }
-  if (!Number.isSafeInteger(record.version)) {
-    throw new SessionStoreError(
-      `${label} store set: record.version must be an integer (got ${record.version}).`,
-    );
-  }
-  const ownerId = record.ownerId ?? null;
-  return ownerId === null ? null : assertStorable(ownerId, 'ownerId', label);
 }

@@ -1,4 +1,4 @@
-import { isSessionError, SessionConflictError, SessionStoreError } from '@sessionkit/core';
+import { isSessionError, SessionConflictError, storeError } from '@sessionkit/core';
 import type { SqlDialect, SqlExecutor, SqlResult, Statement } from './dialect';
 
 /** Statement attempts when the database picks it as a deadlock victim. */
@@ -23,19 +23,15 @@ export async function executeWithRetry(
 }
 
 /**
- * What a store method rejects with: SessionErrors pass through, a duplicate key (a racing insert
- * won) becomes a SessionConflictError, anything else a SessionStoreError with the driver's error
- * as `cause`.
+ * What a store method rejects with: a duplicate key (a racing insert won) becomes a
+ * SessionConflictError; everything else goes through core's error mapper, which names the table
+ * ("PostgreSQL store get on sessions failed: …") and passes SessionErrors through.
  */
 export function toSessionError(error: unknown, dialect: SqlDialect, operation: string, table: string): Error {
-  if (isSessionError(error)) return error;
-  if (dialect.classifyError(error) === 'duplicate') {
+  if (!isSessionError(error) && dialect.classifyError(error) === 'duplicate') {
     return new SessionConflictError('A live session already holds this key', { cause: error });
   }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new SessionStoreError(`${dialect.label} store ${operation} on ${table} failed: ${detail}`, {
-    cause: error,
-  });
+  return storeError(`${dialect.label} store`, operation, error, { on: table });
 }
 
 /** A text column; drivers return binary-collated text as a string or a Buffer. */

@@ -1,4 +1,5 @@
 import {
+  checkSetArguments,
   NO_CAPABILITIES,
   type OwnedSession,
   readStoredRecord,
@@ -10,7 +11,7 @@ import {
   type StoredRecord,
   type StoreWith,
 } from '@sessionkit/core';
-import { assertStorable, checkRecord, isStorable, normalizeExpiry } from './checks';
+import { assertStorable, isStorable, normalizeExpiry } from './checks';
 import type { InsertRow, SqlDialect, SqlExecutor, SqlResult, SqlValue, Statement } from './dialect';
 import { executeWithRetry, textOf, toSessionError } from './execution';
 import { formatTableName } from './identifiers';
@@ -131,8 +132,10 @@ class SqlSessionStore implements SqlStore {
 
   set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
     return this.#run('set', async () => {
+      const checked = checkSetArguments(`${this.#label} store`, key, record, options);
       assertStorable(key, 'key', this.#label);
-      const ownerId = checkRecord(record, this.#label);
+      const ownerId =
+        checked.ownerId === null ? null : assertStorable(checked.ownerId, 'ownerId', this.#label);
       if (ownerId !== null && this.#sql.ownerId === null) {
         throw new SessionStoreError(
           `${this.#label} store set: the session has an owner but ${this.tableName} has no owner column ` +
@@ -147,13 +150,8 @@ class SqlSessionStore implements SqlStore {
         ownerId,
         now: Date.now(),
       };
-      const expected = options?.expectedVersion;
+      const expected = checked.expectedVersion;
       if (expected === undefined) return this.#insert(row);
-      if (!Number.isSafeInteger(expected)) {
-        throw new SessionStoreError(
-          `${this.#label} store set: expectedVersion must be an integer (got ${expected}).`,
-        );
-      }
       if ((await this.#write(this.#sql.updateIfVersion(row, expected))) === 0)
         throw new SessionConflictError();
     });

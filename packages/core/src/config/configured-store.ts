@@ -1,6 +1,8 @@
-import { isSessionError, SessionStoreError } from '../errors';
 import { type SessionStore, STORE_OPERATIONS, type StoreWith } from '../store/store';
-import { redactSecrets } from './redact';
+import { rootCauseText, storeError } from '../store/store-errors';
+
+// Moved to the store's error mapper; still exported here for the configuration code.
+export { rootCauseText };
 
 /** A store created from configuration. Its close() also closes the driver client it created. */
 export interface ConfiguredStore extends StoreWith<'close'> {
@@ -66,31 +68,6 @@ export function shellWord(value: string): string {
   return /^[\w.,:/@%+=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/**
- * The innermost message of a failure: what the driver or the OS said (ECONNREFUSED, an unknown
- * relation), not the layers that wrapped it. Node reports a refused dual-stack connection as an
- * AggregateError with an empty message, so its members speak for it.
- */
-export function rootCauseText(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 10; depth++) {
-    const cause = (current as { cause?: unknown } | null)?.cause;
-    if (cause === undefined || cause === null) break;
-    current = cause;
-  }
-  const { message, code, errors } = (current ?? {}) as {
-    message?: unknown;
-    code?: unknown;
-    errors?: unknown;
-  };
-  if (typeof message === 'string' && message !== '') return message;
-  if (Array.isArray(errors) && errors.length > 0) {
-    return [...new Set(errors.map((member) => rootCauseText(member)))].join('; ');
-  }
-  if (typeof code === 'string') return code;
-  return String(current);
-}
-
 /** The failure of `operation` as a SessionStoreError naming the store and the cause, with no password. */
 function explainFailure(
   operation: string,
@@ -98,18 +75,12 @@ function explainFailure(
   error: unknown,
   explain: StoreErrorExplainer | undefined,
 ): unknown {
-  // Conflicts are control flow for core's retry loop; payload and size errors are not the store's.
-  if (
-    isSessionError(error) &&
-    error.code !== 'SESSION_STORE_ERROR' &&
-    error.code !== 'SESSION_STORE_TIMEOUT'
-  ) {
-    return error;
-  }
-  const cause = explain?.(error) ?? rootCauseText(error);
-  return new SessionStoreError(redactSecrets(`${operation} on ${description} failed: ${cause}`), {
-    cause: error,
-    code: isSessionError(error, 'SESSION_STORE_TIMEOUT') ? 'SESSION_STORE_TIMEOUT' : 'SESSION_STORE_ERROR',
+  // The description already names the store ("count on redis standalone … failed"), and the cause
+  // is the innermost one: the store's own wrapper would only repeat the operation.
+  return storeError('', operation, error, {
+    on: description,
+    explain: (failure) => explain?.(failure) ?? rootCauseText(failure),
+    rewrap: true,
   });
 }
 

@@ -1,5 +1,6 @@
 import { SessionConfigError, SessionConflictError, SessionStoreError } from '../errors';
 import { type HeapNode, heapify, heapPop, heapPush } from './min-heap';
+import { checkSetArguments } from './set-arguments';
 import type { SetOptions, StoreCapabilities, StoredRecord, StoreWith } from './store';
 
 /** Options of {@link createMemoryStore}. */
@@ -169,10 +170,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     async set(key: string, record: StoredRecord, options?: SetOptions) {
-      checkRecord(record);
+      const { ownerId, expectedVersion: expected } = checkSetArguments('Memory store', key, record, options);
       const now = Date.now();
       const current = live(key, now);
-      const expected = options?.expectedVersion;
       if (expected === undefined) {
         if (current !== undefined)
           throw new SessionConflictError('A live session already exists under this key');
@@ -187,7 +187,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         payload: new Uint8Array(record.payload),
         version: record.version,
         expiresAt: record.expiresAt,
-        ownerId: record.ownerId ?? null,
+        ownerId,
         seq: 0,
       };
       entries.set(key, entry);
@@ -293,11 +293,4 @@ function checkExpiresAt(expiresAt: number): void {
       `Memory store: expiresAt must be epoch milliseconds (got ${String(expiresAt)})`,
     );
   }
-}
-
-function checkRecord(record: StoredRecord): void {
-  if (!(record?.payload instanceof Uint8Array)) {
-    throw new SessionStoreError('Memory store: record.payload must be a Uint8Array');
-  }
-  checkExpiresAt(record.expiresAt);
 }

@@ -1,11 +1,12 @@
-import { isSessionError, type SessionError, SessionStoreError, SessionStoreTimeoutError } from '../errors';
+import { isSessionError, SessionStoreTimeoutError } from '../errors';
 import { emit, type SessionHooks } from '../session/hooks';
+import { storeError } from './store-errors';
 
 /**
  * Runs one store call under a deadline. A store that hangs (a dead TCP peer, a driver queueing
  * commands while offline) must not hang the request: past `timeoutMs` the call rejects with
- * SessionStoreTimeoutError. Errors that are not SessionErrors are wrapped in SessionStoreError so
- * callers see one family. Conflicts and corrupt records pass through untouched (no storeError).
+ * SessionStoreTimeoutError. Errors that are not SessionErrors are wrapped by {@link storeError} so
+ * callers see one family. Conflicts and corrupt records pass through untouched (no storeError hook).
  */
 export async function callStore<T>(
   operation: string,
@@ -23,9 +24,7 @@ export async function callStore<T>(
     // Control flow, not failures: a conflict is retried, a corrupt record treated as absent.
     if (isSessionError(error, 'SESSION_CONFLICT') || isSessionError(error, 'SESSION_RECORD_CORRUPT'))
       throw error;
-    const wrapped: SessionError = isSessionError(error)
-      ? error
-      : new SessionStoreError(`Session store ${operation} failed: ${describe(error)}`, { cause: error });
+    const wrapped = storeError('Session store', operation, error);
     if (isSessionError(wrapped, 'SESSION_STORE_ERROR') || isSessionError(wrapped, 'SESSION_STORE_TIMEOUT')) {
       emit(hooks, 'storeError', { operation, error: wrapped });
     }
@@ -33,8 +32,4 @@ export async function callStore<T>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -52,6 +52,7 @@ export type { SessionManagerOptions, StoreErrorPolicy } from './session/options'
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export * from './store/store';
+export { callStore, type StoreCall } from './store/store-call';
 export {
   checkStoredRecord,
   readStoredRecord,

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { SessionConfigError } from '@sessionkit/core';
-import { MAX_TIMER_DELAY } from './options';
+import { MAX_TIMER_DELAY } from './tier-options';
 
 /** When a node counts as busy, for `rebalance: 'threshold'`. */
 export interface BusyThresholds {
@@ -38,13 +38,13 @@ export function resolveThresholds(thresholds: BusyThresholds | undefined): Requi
   const eventLoopDelay = t.eventLoopDelay ?? 100;
   if (typeof eventLoopDelay !== 'number' || !Number.isFinite(eventLoopDelay) || eventLoopDelay < 0) {
     throw new SessionConfigError(
-      `createPersistentManager: busyThresholds.eventLoopDelay must be a number of ms >= 0 (got ${String(eventLoopDelay)}).`,
+      `createSessionTier: busyThresholds.eventLoopDelay must be a number of ms >= 0 (got ${String(eventLoopDelay)}).`,
     );
   }
   const heapUsedRatio = t.heapUsedRatio ?? 0.85;
   if (typeof heapUsedRatio !== 'number' || !(heapUsedRatio > 0 && heapUsedRatio <= 1)) {
     throw new SessionConfigError(
-      `createPersistentManager: busyThresholds.heapUsedRatio must be a number above 0 and at most 1 (got ${String(heapUsedRatio)}).`,
+      `createSessionTier: busyThresholds.heapUsedRatio must be a number above 0 and at most 1 (got ${String(heapUsedRatio)}).`,
     );
   }
   const sampleInterval = t.sampleInterval ?? 1_000;
@@ -54,7 +54,7 @@ export function resolveThresholds(thresholds: BusyThresholds | undefined): Requi
     sampleInterval > MAX_TIMER_DELAY
   ) {
     throw new SessionConfigError(
-      `createPersistentManager: busyThresholds.sampleInterval must be a whole number of ms from ${RESOLUTION} ` +
+      `createSessionTier: busyThresholds.sampleInterval must be a whole number of ms from ${RESOLUTION} ` +
         `to ${MAX_TIMER_DELAY} (got ${String(sampleInterval)}).`,
     );
   }

@@ -1,13 +1,13 @@
 export type { BusyThresholds, LoadReading } from './busy';
-export { SessionCapacityError } from './errors';
+export { SessionCapacityError } from './capacity-error';
 export {
-  createPersistentManager,
-  type PersistentManagerOptions,
-  PersistentSessionManager,
-  type PersistentStats,
+  createSessionTier,
   type RebalancePolicy,
-} from './manager';
-export type { TieredStoreOptions, WhenFull } from './options';
+  SessionTier,
+  type SessionTierOptions,
+  type SessionTierStats,
+} from './session-tier';
+export type { TieredStoreOptions, WhenFull } from './tier-options';
 export {
   createTieredStore,
   type MaintenanceReport,

@@ -22,7 +22,7 @@ const WRITE_CONCURRENCY = 8;
 /** What is due for an entry now, or null. */
 function due(core: TierCore, entry: Entry, now: number): Action | null {
   if (entry.expiresAt <= now) return 'expired';
-  const { swapAfterIdle, minIdleSwap, backupAfterIdle, maxBackupDelay, persistentTimeout } = core.o;
+  const { swapAfterIdle, minIdleSwap, backupAfterIdle, maxBackupDelay, persistentTimeout } = core.options;
   const idle = now - entry.lastAccess;
   if (idle >= swapAfterIdle && idle >= minIdleSwap) return 'swapped';
   if (!entry.dirty) return null;
@@ -67,7 +67,7 @@ export async function maintain(core: TierCore): Promise<MaintenanceReport> {
 }
 
 function reportBackgroundError(core: TierCore, error: SessionError, failed: number): void {
-  const handler = core.o.onBackgroundError;
+  const handler = core.options.onBackgroundError;
   try {
     if (handler !== null) handler(error);
     else {

@@ -15,7 +15,7 @@
  *   12      …     core's payload, unchanged
  *
  * A record without the magic was written by a plain session manager: it is read as is, with its
- * own `expiresAt` as the true expiry, so switching an app to the persistent manager keeps its
+ * own `expiresAt` as the true expiry, so switching an app to the session tier keeps its
  * sessions.
  */
 

@@ -3,13 +3,12 @@
  * backup (memory → store), swap-out and eviction. Internal; `tiered-store.ts` builds the public
  * SessionStore on top of it and `maintenance.ts` schedules the background moves.
  */
-import { isSessionError, SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import { callStore, isSessionError, SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import { SessionCapacityError } from './capacity-error';
 import { type Entry, needsWrite } from './entry';
-import { SessionCapacityError } from './errors';
 import { KeyedLock } from './keyed-lock';
-import type { ResolvedTierOptions } from './options';
 import { unwrapPayload, wrapPayload } from './record-format';
-import { callStore } from './store-call';
+import type { ResolvedTierOptions } from './tier-options';
 
 /** Backup attempts within one call before giving up until the next run. */
 const BACKUP_ATTEMPTS = 3;
@@ -32,7 +31,7 @@ export function trueExpiryOf(record: StoredRecord): number | null {
 }
 
 export class TierCore {
-  readonly o: ResolvedTierOptions;
+  readonly options: ResolvedTierOptions;
   /** Insertion order is recency order: an access moves the entry to the end, so the first is the LRU. */
   readonly entries = new Map<string, Entry>();
   /** Every operation on a key, foreground or background, runs under this lock. */
@@ -50,15 +49,20 @@ export class TierCore {
   onFirstEntry: () => void = () => undefined;
 
   constructor(options: ResolvedTierOptions) {
-    this.o = options;
+    this.options = options;
   }
 
   now(): number {
-    return this.o.clock();
+    return this.options.clock();
   }
 
+  /**
+   * One call to the persistent store under `storeTimeout`: a hung backend must not hang a request,
+   * a maintenance run or a shutdown. Errors name the persistent store, so they are not mistaken for
+   * the tier's own.
+   */
   call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return callStore(operation, this.o.storeTimeout, run);
+    return callStore({ operation: `(persistent) ${operation}`, timeoutMs: this.options.storeTimeout }, run);
   }
 
   add(key: string, entry: Entry): void {
@@ -80,7 +84,7 @@ export class TierCore {
   async resolve(key: string, now: number): Promise<Entry | null> {
     const held = this.entries.get(key);
     if (held !== undefined) return held;
-    const record = await this.call('get', () => this.o.store.get(key));
+    const record = await this.call('get', () => this.options.store.get(key));
     if (record === null) return null;
     const opened = unwrapPayload(record.payload);
     const expiresAt = opened === null ? null : (opened.trueExpiresAt ?? record.expiresAt);
@@ -110,7 +114,7 @@ export class TierCore {
    * in memory, so it can never wait for itself.
    */
   async makeRoom(isNew: boolean): Promise<void> {
-    const { maxActiveSessions: max, whenFull, minIdleSwap } = this.o;
+    const { maxActiveSessions: max, whenFull, minIdleSwap } = this.options;
     while (this.entries.size >= max) {
       const now = this.now();
       let victim: string | undefined;
@@ -142,7 +146,7 @@ export class TierCore {
 
   #refuse(reason: string): never {
     this.counters.rejected++;
-    throw new SessionCapacityError(this.o.maxActiveSessions, reason);
+    throw new SessionCapacityError(this.options.maxActiveSessions, reason);
   }
 
   /** Drops an expired entry; first overwrites a copy in the store that a restore would still serve. */
@@ -171,13 +175,15 @@ export class TierCore {
    * Under the key's lock.
    */
   async persist(key: string, entry: Entry): Promise<boolean> {
-    const store = this.o.store;
+    const store = this.options.store;
     for (let attempt = 0; attempt < BACKUP_ATTEMPTS; attempt++) {
       const now = this.now();
       const dead = entry.expiresAt <= now;
       // A live session's copy outlives the session by persistentTimeout, so a backup that lags
       // behind a busy session never lets the copy lapse; a dead one's copy ends with it.
-      const expiresAt = dead ? entry.expiresAt : Math.max(entry.expiresAt, now + this.o.persistentTimeout);
+      const expiresAt = dead
+        ? entry.expiresAt
+        : Math.max(entry.expiresAt, now + this.options.persistentTimeout);
       const record: StoredRecord = {
         payload: wrapPayload(entry.payload, entry.expiresAt),
         version: entry.version,

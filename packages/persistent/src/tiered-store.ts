@@ -10,8 +10,8 @@ import {
 } from '@sessionkit/core';
 import { checkExpiresAt, checkKey, checkRecord, markDirty, toRecord } from './entry';
 import { type MaintenanceReport, maintain, saveAll } from './maintenance';
-import { type ResolvedTierOptions, resolveTierOptions, type TieredStoreOptions } from './options';
 import { TierCore, trueExpiryOf } from './tier-core';
+import { type ResolvedTierOptions, resolveTierOptions, type TieredStoreOptions } from './tier-options';
 
 export type { MaintenanceReport } from './maintenance';
 
@@ -171,7 +171,7 @@ class Tier implements TieredStore {
 
   async listByOwner(ownerId: string): Promise<OwnedSession[]> {
     const core = this.#core;
-    const store = core.o.store;
+    const store = core.options.store;
     if (!store.listByOwner) throw new SessionStoreError('The persistent store has no listByOwner().');
     const listed = await core.call('listByOwner', () => store.listByOwner!(ownerId));
     const now = core.now();
@@ -204,7 +204,7 @@ class Tier implements TieredStore {
 
   async clear(): Promise<void> {
     const core = this.#core;
-    const store = core.o.store;
+    const store = core.options.store;
     if (!store.clear) throw new SessionStoreError('The persistent store has no clear().');
     core.entries.clear();
     // Let in-flight backups land first, so none of them writes a session back after the clear.
@@ -231,7 +231,7 @@ class Tier implements TieredStore {
         removed++;
       });
     }
-    const store = core.o.store;
+    const store = core.options.store;
     if (store.capabilities.prune && store.prune) removed += await core.call('prune', () => store.prune!());
     return removed;
   }
@@ -254,7 +254,7 @@ class Tier implements TieredStore {
       this.#timer = undefined;
       await this.#running?.catch(() => undefined);
       await this.#core.lock.idle();
-      if (this.#core.o.saveOnShutdown) await this.saveAll();
+      if (this.#core.options.saveOnShutdown) await this.saveAll();
     })();
     return this.#closing;
   }
@@ -268,7 +268,7 @@ class Tier implements TieredStore {
   /** Under the key's lock. With `ownerId`, only a session still owned by that user is destroyed. */
   async #destroy(key: string, ownerId: string | null): Promise<boolean> {
     const core = this.#core;
-    const store = core.o.store;
+    const store = core.options.store;
     const now = core.now();
     const entry = core.entries.get(key);
     if (entry !== undefined) {
@@ -289,22 +289,22 @@ class Tier implements TieredStore {
     if (this.#timer !== undefined || this.#closing !== null) return;
     this.#timer = setInterval(() => {
       this.runMaintenance().catch(() => undefined);
-    }, this.#core.o.processExpiresInterval);
+    }, this.#core.options.processExpiresInterval);
     // Never keep the process alive for maintenance alone.
     if (typeof this.#timer === 'object' && typeof this.#timer.unref === 'function') this.#timer.unref();
   }
 }
 
-/** @internal For createPersistentManager, which resolves the options itself. */
+/** @internal For createSessionTier, which resolves the options itself. */
 export function createTier(options: ResolvedTierOptions): TieredStore {
   return new Tier(options);
 }
 
 /**
- * Creates the memory tier of the persistent manager as a store of its own: sessions live in
- * process memory, and `store` (any sessionkit store) holds their backups. Reads and writes are
+ * Creates the memory tier on its own, as a store (what {@link createSessionTier} puts under a
+ * session manager): sessions live in process memory, and `store` (any sessionkit store) holds their backups. Reads and writes are
  * answered from memory; a session missing from memory (after a swap, a restart or a crash) is
- * restored from `store` on demand. Use {@link createPersistentManager} unless you compose stores
+ * restored from `store` on demand. Use {@link createSessionTier} unless you compose stores
  * yourself.
  *
  * One node must serve a session at a time (a sticky load balancer): memory is authoritative on

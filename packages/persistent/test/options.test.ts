@@ -1,9 +1,9 @@
 import { createMemoryStore, isSessionError, type SessionConfigError } from '@sessionkit/core';
 import { describe, expect, test } from 'vitest';
 import {
-  createPersistentManager,
+  createSessionTier,
   createTieredStore,
-  type PersistentManagerOptions,
+  type SessionTierOptions,
   type TieredStoreOptions,
 } from '../src/index';
 import { SECRET } from './helpers';
@@ -110,7 +110,7 @@ describe('createTieredStore fails fast on invalid options, saying how to fix the
   });
 });
 
-describe('createPersistentManager fails fast on invalid options', () => {
+describe('createSessionTier fails fast on invalid options', () => {
   const base = { store, secrets: [SECRET] };
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     [
@@ -157,7 +157,7 @@ describe('createPersistentManager fails fast on invalid options', () => {
     [
       'an invalid tier option, named for this factory',
       { maxActiveSessions: -1 },
-      /^createPersistentManager: maxActiveSessions/,
+      /^createSessionTier: maxActiveSessions/,
     ],
     ['an invalid core option, reported by core', { touchAfter: -1 }, /touchAfter/],
     ['an invalid route, reported by core', { route: 'a.b' }, /route must be 1-32 letters/],
@@ -165,22 +165,21 @@ describe('createPersistentManager fails fast on invalid options', () => {
   for (const [label, options, message] of cases) {
     test(label, () => {
       expect(
-        configError(() =>
-          createPersistentManager({ ...base, ...options } as unknown as PersistentManagerOptions),
-        ).message,
+        configError(() => createSessionTier({ ...base, ...options } as unknown as SessionTierOptions))
+          .message,
       ).toMatch(message);
     });
   }
 
   test('no options at all', () => {
-    expect(
-      configError(() => createPersistentManager(undefined as unknown as PersistentManagerOptions)).message,
-    ).toMatch(/needs an options object with at least \{ store, secrets \}/);
+    expect(configError(() => createSessionTier(undefined as unknown as SessionTierOptions)).message).toMatch(
+      /needs an options object with at least \{ store, secrets \}/,
+    );
   });
 
   test('persistentTimeout defaults to twice idleTimeout, and any value works when idleTimeout is unlimited', async () => {
-    const defaulted = createPersistentManager({ ...base, idleTimeout: 60_000 });
-    const unlimited = createPersistentManager({
+    const defaulted = createSessionTier({ ...base, idleTimeout: 60_000 });
+    const unlimited = createSessionTier({
       ...base,
       idleTimeout: 0,
       absoluteTimeout: 60_000,

@@ -102,7 +102,8 @@ function positiveInteger(value: unknown, name: string, fix: string): number {
   return value;
 }
 
-interface Resolved {
+/** The envelope options after defaults and validation. */
+interface ResolvedEnvelopeOptions {
   writer: Codec;
   readers: Map<number, Codec>;
   algorithm: CompressionAlgorithm | null;
@@ -113,7 +114,7 @@ interface Resolved {
   maxDecodedBytes: number;
 }
 
-function resolveOptions(options: EnvelopeOptions): Resolved {
+function resolveEnvelopeOptions(options: EnvelopeOptions): ResolvedEnvelopeOptions {
   const writer = validateCodec(options.codec ?? jsonCodec, 'codec');
   const readers = new Map<number, Codec>(BUILTIN_CODECS);
   if (options.codecs !== undefined && !Array.isArray(options.codecs)) {
@@ -204,7 +205,7 @@ function tooLarge(size: number, limit: number, option: string): SessionTooLargeE
  * const body = await envelope.open(payload, storageKey);
  */
 export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
-  const o = resolveOptions(options);
+  const o = resolveEnvelopeOptions(options);
 
   async function seal(value: unknown, context: string): Promise<Uint8Array> {
     const encoded = o.writer.encode(value);

@@ -3,11 +3,10 @@ import { routeOf, storageKey, withRoute } from '../cookie/ids';
 import { createCookieSigner } from '../cookie/signer';
 import { verifiedCookies } from '../cookie/verify';
 import { isSessionError, SessionConfigError, SessionStateError } from '../errors';
-import { createEnvelope } from '../payload/envelope';
 import type { OwnedSession, StoredRecord } from '../store/store';
 import { emit } from './hooks';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
-import { type Loaded, SessionRecords } from './records';
+import { type Loaded, RecordWriter } from './record-writer';
 import {
   idOf,
   isDirty,
@@ -29,11 +28,11 @@ export type CookieSource = string | null | undefined | { headers: { get(name: st
 export class SessionManager<Data extends SessionData = SessionData> {
   readonly options: ResolvedOptions;
   readonly #signer;
-  readonly #records: SessionRecords;
+  readonly #writer: RecordWriter;
 
   constructor(options: SessionManagerOptions) {
     this.options = resolveOptions(options);
-    this.#records = new SessionRecords(this.options, createEnvelope(options));
+    this.#writer = new RecordWriter(this.options);
     this.#signer = createCookieSigner(this.options.secrets);
   }
 
@@ -55,7 +54,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
       const key = await storageKey(id, this.options.hashIds);
       let loaded: Loaded;
       try {
-        loaded = await this.#records.read(key);
+        loaded = await this.#writer.read(key);
       } catch (error) {
         if (this.options.onStoreError === 'fail-open') return this.#fresh(true, true);
         throw error;
@@ -96,14 +95,14 @@ export class SessionManager<Data extends SessionData = SessionData> {
   async listSessions(ownerId: string): Promise<OwnedSession[]> {
     const store = this.options.store;
     if (!store.capabilities.listByOwner || !store.listByOwner) throw unsupported('listByOwner');
-    return this.#records.call('listByOwner', () => store.listByOwner!(ownerId));
+    return this.#writer.call('listByOwner', () => store.listByOwner!(ownerId));
   }
 
   /** Ends every session of a user ("log out everywhere"); resolves how many were removed. */
   async revokeSessions(ownerId: string): Promise<number> {
     const store = this.options.store;
     if (!store.capabilities.destroyByOwner || !store.destroyByOwner) throw unsupported('destroyByOwner');
-    return this.#records.call('destroyByOwner', () => store.destroyByOwner!(ownerId));
+    return this.#writer.call('destroyByOwner', () => store.destroyByOwner!(ownerId));
   }
 
   async #commit(s: SessionState): Promise<string | null> {
@@ -112,7 +111,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     if (s.destroyed) {
       if (s.loadedKey !== null) {
         const loadedKey = s.loadedKey;
-        await this.#records.call('destroy', () => store.destroy(loadedKey));
+        await this.#writer.call('destroy', () => store.destroy(loadedKey));
         emit(hooks, 'destroyed', { key: loadedKey, ownerId: s.ownerId });
       }
       await this.#dropUnreadable(s);
@@ -125,11 +124,11 @@ export class SessionManager<Data extends SessionData = SessionData> {
       // An untouched new session is never saved: anonymous visits cost no storage and set no cookie.
       if (s.loadedKey === null && !isDirty(s)) return null;
       // A new key (a fresh random ID): nothing in this process can be writing it already.
-      await this.#records.write(s, key, now, true);
+      await this.#writer.write(s, key, now, true);
       if (s.loadedKey !== null) {
         const previousKey = s.loadedKey;
         // Insert first, then delete: a crash in between leaves a stale record, never no session.
-        await this.#records.call('destroy', () => store.destroy(previousKey));
+        await this.#writer.call('destroy', () => store.destroy(previousKey));
         emit(hooks, 'regenerated', { key, previousKey, ownerId: s.ownerId });
       } else {
         emit(hooks, 'created', { key, ownerId: s.ownerId });
@@ -138,16 +137,16 @@ export class SessionManager<Data extends SessionData = SessionData> {
       return this.#cookie(s, now);
     }
     if (isDirty(s)) {
-      const saved = await this.#records.batcher.submit(key, s, now);
+      const saved = await this.#writer.batcher.submit(key, s, now);
       // Gone meanwhile (logout, or a login in another tab that regenerated the ID): the changes
       // are dropped and the cookie is left alone, since the browser may already hold the newer
       // session's cookie and a late clearing cookie would log it out.
       return saved ? this.#cookie(s, now) : null;
     }
-    const next = this.#records.expiryFor(now, s.createdAt);
+    const next = this.#writer.expiryFor(now, s.createdAt);
     if (
       next - s.expiresAt >= touchAfter &&
-      (await this.#records.call('touch', () => store.touch(key, next)))
+      (await this.#writer.call('touch', () => store.touch(key, next)))
     ) {
       s.expiresAt = next;
       if (cookie.persistent) return this.#cookie(s, now);
@@ -164,7 +163,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     const key = s.unreadableKey;
     if (key === null) return;
     s.unreadableKey = null;
-    await this.#records.call('destroy', () => this.options.store.destroy(key)).catch(() => undefined);
+    await this.#writer.call('destroy', () => this.options.store.destroy(key)).catch(() => undefined);
   }
 
   #stateFrom(id: string, key: string, record: StoredRecord, body: SessionBody): SessionState {
@@ -200,7 +199,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
 
   #blank(hadCookie: boolean, degraded: boolean): SessionState {
     const now = this.options.clock();
-    const expiresAt = this.#records.expiryFor(now, now);
+    const expiresAt = this.#writer.expiryFor(now, now);
     // id '': drawn on first use (idOf), so an anonymous request that saves nothing never draws one.
     const fresh = {
       id: '',

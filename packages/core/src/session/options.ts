@@ -2,7 +2,7 @@ import { type CookieOptions, type ResolvedCookieOptions, resolveCookieOptions } 
 import { ROUTE_PATTERN } from '../cookie/ids';
 import { normalizeSecrets } from '../cookie/signer';
 import { SessionConfigError } from '../errors';
-import type { EnvelopeOptions } from '../payload/envelope';
+import { createEnvelope, type Envelope, type EnvelopeOptions } from '../payload/envelope';
 import type { SessionStore } from '../store/store';
 import type { SessionHooks } from './hooks';
 
@@ -89,6 +89,8 @@ export interface ResolvedOptions {
   rebindRoute: (from: string | null) => boolean;
   hooks: SessionHooks;
   clock: () => number;
+  /** Seals and opens payloads, built from the envelope options (codec, compression, encryption…). */
+  envelope: Envelope;
 }
 
 const DAY = 86_400_000;
@@ -129,7 +131,10 @@ function resolveRoute(route: unknown): string | null {
   return route;
 }
 
-/** Applies defaults and fails fast, with a message that says how to fix each problem. */
+/**
+ * Applies defaults and fails fast, with a message that says how to fix each problem. The one pass
+ * over the user's options: the envelope options are resolved here too, last, into the envelope.
+ */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new SessionConfigError(
@@ -189,5 +194,6 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     rebindRoute: options.rebindRoute ?? (() => true),
     hooks: options.hooks ?? {},
     clock: options.clock ?? Date.now,
+    envelope: createEnvelope(options),
   };
 }

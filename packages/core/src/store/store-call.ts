@@ -2,18 +2,34 @@ import { isSessionError, SessionStoreTimeoutError } from '../errors';
 import { emit, type SessionHooks } from '../session/hooks';
 import { storeError } from './store-errors';
 
+/** What {@link callStore} needs to know about one store call besides the call itself. */
+export interface StoreCall {
+  /**
+   * The operation, as errors and the `storeError` hook name it: `'get'`, `'set'`… A caller that
+   * wraps another store may qualify it (`'(persistent) get'`) so the message says which store.
+   */
+  operation: string;
+  /** Time limit of the call in milliseconds. */
+  timeoutMs: number;
+  /**
+   * Hooks whose `storeError` hears of a failure or a timeout (not of a conflict or a corrupt
+   * record, which are control flow). @default none: nothing is emitted
+   */
+  hooks?: SessionHooks;
+}
+
 /**
  * Runs one store call under a deadline. A store that hangs (a dead TCP peer, a driver queueing
  * commands while offline) must not hang the request: past `timeoutMs` the call rejects with
- * SessionStoreTimeoutError. Errors that are not SessionErrors are wrapped by {@link storeError} so
- * callers see one family. Conflicts and corrupt records pass through untouched (no storeError hook).
+ * SessionStoreTimeoutError (the backend's own call may still finish later). Errors that are not
+ * SessionErrors are wrapped by {@link storeError} so callers see one family. Conflicts and corrupt
+ * records pass through untouched (no storeError hook).
+ *
+ * @example
+ * const record = await callStore({ operation: 'get', timeoutMs: 5_000, hooks }, () => store.get(key));
  */
-export async function callStore<T>(
-  operation: string,
-  timeoutMs: number,
-  hooks: SessionHooks,
-  run: () => Promise<T>,
-): Promise<T> {
+export async function callStore<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+  const { operation, timeoutMs, hooks } = call;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new SessionStoreTimeoutError(operation, timeoutMs)), timeoutMs);
@@ -25,7 +41,10 @@ export async function callStore<T>(
     if (isSessionError(error, 'SESSION_CONFLICT') || isSessionError(error, 'SESSION_RECORD_CORRUPT'))
       throw error;
     const wrapped = storeError('Session store', operation, error);
-    if (isSessionError(wrapped, 'SESSION_STORE_ERROR') || isSessionError(wrapped, 'SESSION_STORE_TIMEOUT')) {
+    if (
+      hooks !== undefined &&
+      (isSessionError(wrapped, 'SESSION_STORE_ERROR') || isSessionError(wrapped, 'SESSION_STORE_TIMEOUT'))
+    ) {
       emit(hooks, 'storeError', { operation, error: wrapped });
     }
     throw wrapped;

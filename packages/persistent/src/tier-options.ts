@@ -57,7 +57,7 @@ export interface TieredStoreOptions {
    * while a busy session's backup lags never loses it. The session's true expiry travels inside
    * the record. A changed session whose copy would lapse within `persistentTimeout / 2` is backed
    * up even while it stays busy. Must be more than twice `processExpiresInterval`
-   * (createPersistentManager also requires more than `idleTimeout`).
+   * (createSessionTier also requires more than `idleTimeout`).
    * @default 172_800_000 (2 days)
    */
   persistentTimeout?: number;

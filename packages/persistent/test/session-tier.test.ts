@@ -1,17 +1,13 @@
 import { createMemoryStore, type MemoryStore, SessionManager } from '@sessionkit/core';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import {
-  createPersistentManager,
-  type PersistentManagerOptions,
-  type PersistentSessionManager,
-} from '../src/index';
+import { createSessionTier, type SessionTier, type SessionTierOptions } from '../src/index';
 import { fakeClock, SECRET } from './helpers';
 import { persistedCopy } from './raw';
 
 type Data = { user?: string; n?: number };
 
-function node(persistent: MemoryStore, options: Partial<PersistentManagerOptions> = {}) {
-  const manager = createPersistentManager<Data>({
+function node(persistent: MemoryStore, options: Partial<SessionTierOptions> = {}) {
+  const manager = createSessionTier<Data>({
     store: persistent,
     secrets: [SECRET],
     cookie: { secure: false },
@@ -26,13 +22,13 @@ function cookiePair(setCookie: string | null): string {
   return setCookie.split(';')[0] as string;
 }
 
-async function createSession(manager: PersistentSessionManager<Data>, data: Data): Promise<string> {
+async function createSession(manager: SessionTier<Data>, data: Data): Promise<string> {
   const session = await manager.load(null);
   for (const [key, value] of Object.entries(data)) session.set(key as keyof Data, value as never);
   return cookiePair(await manager.commit(session));
 }
 
-describe('the persistent manager', () => {
+describe('the session tier', () => {
   test('is a core SessionManager; sessions live in memory, close() saves them, a restarted node serves them', async () => {
     const persistent = createMemoryStore();
     const a = node(persistent, { backupAfterIdle: Number.POSITIVE_INFINITY });

@@ -6,7 +6,7 @@ import {
   type SessionStore,
 } from '@sessionkit/core';
 import { BusyMonitor, type BusyThresholds, type LoadReading, resolveThresholds } from './busy';
-import { resolveTierOptions, type TieredStoreOptions } from './options';
+import { resolveTierOptions, type TieredStoreOptions } from './tier-options';
 import { createTier, type TieredStore, type TierStats } from './tiered-store';
 
 /**
@@ -16,8 +16,8 @@ import { createTier, type TieredStore, type TierStats } from './tiered-store';
  */
 export type RebalancePolicy = 'preemptive' | 'threshold' | 'none';
 
-/** Options of {@link createPersistentManager}. Durations are milliseconds. */
-export interface PersistentManagerOptions
+/** Options of {@link createSessionTier}. Durations are milliseconds. */
+export interface SessionTierOptions
   extends Omit<SessionManagerOptions, 'store' | 'rebindRoute'>,
     Omit<TieredStoreOptions, 'store' | 'clock' | 'storeTimeout' | 'persistentTimeout'> {
   /**
@@ -47,8 +47,8 @@ export interface PersistentManagerOptions
   busyThresholds?: BusyThresholds;
 }
 
-/** Counters of {@link PersistentSessionManager.stats}. */
-export interface PersistentStats extends TierStats {
+/** Counters of {@link SessionTier.stats}. */
+export interface SessionTierStats extends TierStats {
   /** Sessions from another route (or none) moved to this node's route. */
   rebinds: number;
   /** Sessions from another route left on it by the rebalancing policy. */
@@ -61,49 +61,50 @@ const DAY = 86_400_000;
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /** core's idleTimeout after defaults (0 and Infinity mean unlimited); core validates the rest. */
-function idleTimeoutOf(options: PersistentManagerOptions): number {
+function idleTimeoutOf(options: SessionTierOptions): number {
   const idle = options.idleTimeout ?? DAY;
   return idle === 0 ? Number.POSITIVE_INFINITY : idle;
 }
 
-function checkPolicy(options: PersistentManagerOptions): RebalancePolicy {
+function checkPolicy(options: SessionTierOptions): RebalancePolicy {
   const policy = options.rebalance ?? 'preemptive';
   if (policy !== 'preemptive' && policy !== 'threshold' && policy !== 'none') {
     throw new SessionConfigError(
-      `createPersistentManager: rebalance must be 'preemptive', 'threshold' or 'none' (got ${JSON.stringify(policy)}).`,
+      `createSessionTier: rebalance must be 'preemptive', 'threshold' or 'none' (got ${JSON.stringify(policy)}).`,
     );
   }
   if (options.rebalance !== undefined && options.route === undefined) {
     throw new SessionConfigError(
-      'createPersistentManager: rebalance only applies to sessions with a route; set route (e.g. "node1") or remove rebalance.',
+      'createSessionTier: rebalance only applies to sessions with a route; set route (e.g. "node1") or remove rebalance.',
     );
   }
   if (options.busyThresholds !== undefined && policy !== 'threshold') {
     throw new SessionConfigError(
-      "createPersistentManager: busyThresholds only apply with rebalance: 'threshold'; set it or remove busyThresholds.",
+      "createSessionTier: busyThresholds only apply with rebalance: 'threshold'; set it or remove busyThresholds.",
     );
   }
   if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
-    throw new SessionConfigError('createPersistentManager: handleSignals must be true or false.');
+    throw new SessionConfigError('createSessionTier: handleSignals must be true or false.');
   }
   return policy;
 }
 
 /**
- * A session manager whose sessions live in process memory with a persistent store as the backup
- * (see {@link createPersistentManager}). It is a core SessionManager: bindings use it unchanged.
+ * The in-memory session tier backed by a store (Tomcat's PersistentManager model): a session
+ * manager whose sessions live in process memory with a persistent store as their backup (see
+ * {@link createSessionTier}). It is a core SessionManager: bindings use it unchanged.
  */
-export class PersistentSessionManager<Data extends SessionData = SessionData> extends SessionManager<Data> {
+export class SessionTier<Data extends SessionData = SessionData> extends SessionManager<Data> {
   /** The memory tier in front of the persistent store. */
   readonly tier: TieredStore;
   readonly #state: { monitor: BusyMonitor | null; rebinds: number; declined: number };
   readonly #onSignal: ((signal: NodeJS.Signals) => void) | null;
   #closing: Promise<void> | undefined;
 
-  constructor(options: PersistentManagerOptions) {
+  constructor(options: SessionTierOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new SessionConfigError(
-        'createPersistentManager needs an options object with at least { store, secrets }.',
+        'createSessionTier needs an options object with at least { store, secrets }.',
       );
     }
     const policy = checkPolicy(options);
@@ -111,12 +112,12 @@ export class PersistentSessionManager<Data extends SessionData = SessionData> ex
     const idle = idleTimeoutOf(options);
     const tierOptions = resolveTierOptions(
       options,
-      'createPersistentManager',
+      'createSessionTier',
       Number.isFinite(idle) ? 2 * idle : 2 * DAY,
     );
     if (Number.isFinite(idle) && tierOptions.persistentTimeout <= idle) {
       throw new SessionConfigError(
-        `createPersistentManager: persistentTimeout (${tierOptions.persistentTimeout} ms) must be longer than idleTimeout ` +
+        `createSessionTier: persistentTimeout (${tierOptions.persistentTimeout} ms) must be longer than idleTimeout ` +
           `(${idle} ms), or a session idle in memory could outlive its copy in the store; ` +
           'leave persistentTimeout unset (2 × idleTimeout) or raise it.',
       );
@@ -158,7 +159,7 @@ export class PersistentSessionManager<Data extends SessionData = SessionData> ex
   }
 
   /** Counters for tests and metrics. */
-  stats(): PersistentStats {
+  stats(): SessionTierStats {
     return {
       ...this.tier.stats(),
       rebinds: this.#state.rebinds,
@@ -189,15 +190,16 @@ export class PersistentSessionManager<Data extends SessionData = SessionData> ex
 }
 
 /**
- * Creates a session manager for sticky deployments, the application-server way: sessions live
- * in process memory and `store` (any sessionkit store) is their backup. A session is backed up
+ * Creates the in-memory session tier backed by `store`, a session manager for sticky deployments
+ * the application-server way: sessions live in process memory and `store` (any sessionkit store)
+ * is their backup. A session is backed up
  * once idle for `backupAfterIdle`, swapped out of memory after `swapAfterIdle`, at most
  * `maxActiveSessions` stay in memory, every session is saved on `close()` (and on SIGTERM with
  * `handleSignals`), and a session missing from memory after a restart or crash is restored from
  * the store on demand. With `route`, IDs carry a suffix the balancer can stick on.
  *
  * @example
- * const sessions = createPersistentManager<{ userId: string }>({
+ * const sessions = createSessionTier<{ userId: string }>({
  *   store: createRedisStore(redis, { prefix: 'sess:' }),
  *   secrets: [process.env.SESSION_SECRET!],
  *   idleTimeout: 30 * 60_000,
@@ -210,8 +212,8 @@ export class PersistentSessionManager<Data extends SessionData = SessionData> ex
  * session.set('userId', 'u1');
  * const setCookie = await sessions.commit(session);
  */
-export function createPersistentManager<Data extends SessionData = SessionData>(
-  options: PersistentManagerOptions,
-): PersistentSessionManager<Data> {
-  return new PersistentSessionManager<Data>(options);
+export function createSessionTier<Data extends SessionData = SessionData>(
+  options: SessionTierOptions,
+): SessionTier<Data> {
+  return new SessionTier<Data>(options);
 }

@@ -1,5 +1,4 @@
 import { isSessionError, SessionConflictError, SessionPayloadError } from '../errors';
-import type { Envelope } from '../payload/envelope';
 import type { StoredRecord } from '../store/store';
 import { callStore } from '../store/store-call';
 import { emit } from './hooks';
@@ -7,11 +6,11 @@ import type { ResolvedOptions } from './options';
 import { bodyOf, isSessionBody, rebase, type SessionBody, type SessionState } from './session';
 import { WriteBatcher } from './write-batch';
 
-/** A payload this node could not open (see SessionRecords.read). */
+/** A payload this node could not open (see RecordWriter.read). */
 const UNREADABLE = Symbol('unreadable');
 
 /**
- * What {@link SessionRecords.read} found. `unreadable`: a record is there but its payload did not
+ * What {@link RecordWriter.read} found. `unreadable`: a record is there but its payload did not
  * open here (corrupt bytes, or a key or codec this node lacks that another node may have).
  */
 export type Loaded =
@@ -19,18 +18,17 @@ export type Loaded =
   | { record: StoredRecord | null; body: null; unreadable: boolean };
 
 /**
- * The manager's side of the store: opens records into session bodies, seals bodies into
- * records, and writes them with compare-and-set, replaying a request's changes after a conflict.
+ * The manager's side of the store, every call under the store deadline: seals session bodies
+ * into records and writes them with compare-and-set, replaying a request's changes after a
+ * conflict; and opens records back into bodies (for load, and for the replay).
  */
-export class SessionRecords {
+export class RecordWriter {
   readonly #options: ResolvedOptions;
-  readonly #envelope: Envelope;
   /** Commits to loaded sessions go through here, so concurrent ones share a write. */
   readonly batcher = new WriteBatcher((key, batch, now, latest) => this.writeBatch(key, batch, now, latest));
 
-  constructor(options: ResolvedOptions, envelope: Envelope) {
+  constructor(options: ResolvedOptions) {
     this.#options = options;
-    this.#envelope = envelope;
   }
 
   /**
@@ -137,7 +135,7 @@ export class SessionRecords {
     const now = this.#options.clock();
     let body: unknown;
     try {
-      body = await this.#envelope.open(record.payload, key);
+      body = await this.#options.envelope.open(record.payload, key);
       if (!isSessionBody(body)) throw new SessionPayloadError('The stored session has an unexpected shape.');
     } catch (error) {
       const payloadError = isSessionError(error)
@@ -157,7 +155,7 @@ export class SessionRecords {
 
   async #seal(body: SessionBody, key: string): Promise<Uint8Array> {
     try {
-      return await this.#envelope.seal(body, key);
+      return await this.#options.envelope.seal(body, key);
     } catch (error) {
       if (isSessionError(error)) throw error;
       throw new SessionPayloadError(`The session data cannot be serialized: ${(error as Error).message}`, {
@@ -171,6 +169,6 @@ export class SessionRecords {
   }
 
   call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return callStore(operation, this.#options.storeTimeout, this.#options.hooks, run);
+    return callStore({ operation, timeoutMs: this.#options.storeTimeout, hooks: this.#options.hooks }, run);
   }
 }

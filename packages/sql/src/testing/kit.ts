@@ -1,16 +1,19 @@
 /**
- * The test kit the MySQL, PostgreSQL and SQL Server test files share: one small adapter per
- * database (a pool, raw SQL, the store factory), and here everything built on it: table
- * lifecycle, the raw back-door reader and conformance setups. The raw reader writes its own SQL
- * against the documented schema instead of reusing the store's statements, so a wrong statement
- * in the store cannot hide behind an equally wrong reader.
+ * The test kit the MySQL, PostgreSQL and SQL Server test files share, and that a store for
+ * another SQL database can use: one small adapter per database (a pool, raw SQL, the store
+ * factory), and here everything built on it: table lifecycle, the raw back-door reader and
+ * conformance setups. The raw reader writes its own SQL against the documented schema instead of
+ * reusing the store's statements, so a wrong statement in the store cannot hide behind an equally
+ * wrong reader. How the database is found (a URL, a container, a private server) is the caller's
+ * business: the kit only reads whether it is there.
  */
 import { randomBytes } from 'node:crypto';
-import type { SqlStore, SqlStoreOptions } from '@sessionkit/sql';
 import type { ConformanceTarget, Corruption, RawReader, RawWriter } from '@sessionkit/store-test-suite';
-import { type Provisioned, suiteTitle, uniquePrefix } from '@sessionkit/testing';
 import { describe } from 'vitest';
+import type { SqlStoreOptions } from '../options';
+import type { SqlStore } from '../sql-store';
 
+/** One row of a raw query, by column name. */
 export type Row = Record<string, unknown>;
 
 /** A pool of one database, owned by a test file. */
@@ -22,11 +25,23 @@ export interface KitPool {
   end(): Promise<void>;
 }
 
-/** What each dialect's test helpers provide. */
-export interface SqlKit {
-  /** 'postgres', 'mysql', 'mssql'. */
+/**
+ * Whether the kit's database is there: its URL when it is, the reason to skip otherwise. The
+ * repository's own provisioning result (a URL from the environment, a container or a private
+ * server) has this shape, with more fields.
+ */
+export type KitDatabase =
+  | { readonly available: true; readonly url: string }
+  | { readonly available: false; readonly reason: string };
+
+/**
+ * What each dialect's test helpers provide. `Database` is the caller's own provisioning result,
+ * kept as is so that its extra fields stay typed where the caller reads them.
+ */
+export interface SqlKit<Database extends KitDatabase = KitDatabase> {
+  /** 'postgres', 'mysql', 'mssql': also the first part of every test table's name. */
   readonly name: string;
-  readonly provisioned: Provisioned;
+  readonly provisioned: Database;
   connect(): Promise<KitPool>;
   createStore(pool: KitPool, options?: SqlStoreOptions): SqlStore;
   /**
@@ -50,14 +65,24 @@ export function describeWithDatabase(kit: SqlKit, title: string, body: () => voi
     return;
   }
   console.warn(`[sessionkit] ${full}: skipped, ${kit.provisioned.reason}`);
-  describe.skip(suiteTitle(full, kit.provisioned), body);
+  // `name [skipped: <reason>]`: the title format that test summaries read skip reasons from.
+  describe.skip(`${full} [skipped: ${kit.provisioned.reason}]`, body);
 }
 
-/** A random table name for one test, `sk_test_<label>_<hex>`. */
+/**
+ * A random table name for one test, `sk_test_<label>_<hex>`, so suites can run in parallel on one
+ * server. The label is lowercased to `[a-z0-9_]` and cut to 24 characters, which keeps the name a
+ * valid identifier in every dialect (MySQL allows 64 characters).
+ */
 export function testTable(label: string): string {
-  return uniquePrefix(label);
+  const clean = label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, 24);
+  return `sk_test_${clean}_${randomBytes(6).toString('hex')}`;
 }
 
+/** Drops a test table, if it is there. */
 export async function dropTable(pool: KitPool, table: string): Promise<void> {
   await pool.query(`DROP TABLE IF EXISTS ${table}`);
 }
@@ -77,6 +102,7 @@ export interface RawLayout {
   nullablePayload: boolean;
 }
 
+/** The layout of the table createSchema() makes with the default options. */
 export const DEFAULT_RAW_LAYOUT: RawLayout = {
   key: 'session_key',
   version: 'version',
@@ -88,6 +114,7 @@ export const DEFAULT_RAW_LAYOUT: RawLayout = {
   nullablePayload: false,
 };
 
+/** The layout of the Tomcat-style table of {@link SqlKit.tomcatTable}. */
 export function tomcatRawLayout(kit: SqlKit): RawLayout {
   return {
     key: 'session_id',

@@ -37,7 +37,7 @@ export function markdownFiles(root: string): string[] {
   for (const group of ['packages', 'examples']) {
     for (const name of readdirSync(join(root, group)).sort()) {
       if (!existsSync(join(root, group, name, 'README.md'))) continue;
-      // The private test harnesses (packages/testing, packages/reliability) are not for users.
+      // The private test harness (packages/testing) is not for users.
       const manifest = join(root, group, name, 'package.json');
       if (group === 'packages' && JSON.parse(readFileSync(manifest, 'utf8')).private) continue;
       files.push(`${group}/${name}/README.md`);

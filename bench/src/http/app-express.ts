@@ -5,8 +5,8 @@ import { RedisStore } from 'connect-redis';
 import express, { type Request } from 'express';
 import session from 'express-session';
 import { createClient } from 'redis';
-import type { ServerApp } from './child';
 import { openSessionkitStore } from './child-stores';
+import type { ServerApp } from './protocol';
 import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
 
 type Bag = Record<string, unknown>;

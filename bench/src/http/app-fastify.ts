@@ -4,8 +4,8 @@ import { sessionPlugin } from '@sessionkit/fastify';
 import { RedisStore } from 'connect-redis';
 import Fastify, { type FastifyPluginCallback, type FastifyRequest } from 'fastify';
 import { createClient } from 'redis';
-import type { ServerApp } from './child';
 import { openSessionkitStore } from './child-stores';
+import type { ServerApp } from './protocol';
 import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
 
 // @fastify/session declares `request.session` with its own type, as @sessionkit/fastify does; one

@@ -4,8 +4,8 @@ import { createSessionMiddleware, type SessionContext } from '@sessionkit/koa';
 import Koa from 'koa';
 import redisStore from 'koa-redis';
 import createSession from 'koa-session';
-import type { ServerApp } from './child';
 import { openSessionkitStore } from './child-stores';
+import type { ServerApp } from './protocol';
 import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
 
 type Bag = Record<string, unknown>;

@@ -8,21 +8,8 @@ import { Session } from 'node:inspector/promises';
 import { expressApp } from './app-express';
 import { fastifyApp } from './app-fastify';
 import { koaApp } from './app-koa';
+import type { FromChild, ServerApp, ToChild } from './protocol';
 import type { ChildEnv, Variant } from './variants';
-
-/** A listening server of one variant. */
-export interface ServerApp {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** Messages the parent sends. */
-export type ToChild = { type: 'cpu'; id: number } | { type: 'close' };
-/** Messages this process sends. */
-export type FromChild =
-  | { type: 'ready'; port: number }
-  | { type: 'failed'; error: string }
-  | { type: 'cpu'; id: number; user: number; system: number; rss: number };
 
 function send(message: FromChild): void {
   process.send?.(message);

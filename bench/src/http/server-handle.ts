@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, stopChild } from '../infra/process';
-import type { FromChild, ToChild } from './child';
+import type { FromChild, ToChild } from './protocol';
 import { type ChildEnv, type Variant, variantId } from './variants';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));

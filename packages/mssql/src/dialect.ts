@@ -1,14 +1,13 @@
-import {
-  type BatchDeleteOptions,
-  type BatchDeletePlan,
-  type InsertPlan,
-  type InsertRow,
-  type SqlDialect,
-  type SqlErrorKind,
-  type SqlResult,
-  type TableSql,
-  whereClause,
+import type {
+  BatchDeleteOptions,
+  BatchDeletePlan,
+  InsertPlan,
+  InsertRow,
+  SqlDialect,
+  SqlErrorKind,
+  SqlResult,
 } from '@sessionkit/sql';
+import { type TableSql, whereClause } from '@sessionkit/sql/internal';
 import { quoteIdentifier, renderSchema } from './schema';
 
 /** Server error numbers. */

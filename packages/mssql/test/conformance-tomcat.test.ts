@@ -1,7 +1,7 @@
+import { tomcatSetup } from '@sessionkit/sql/testing';
 import { runStoreConformance } from '@sessionkit/store-test-suite';
 import { skipReason } from '@sessionkit/testing';
 import { afterAll } from 'vitest';
-import { tomcatSetup } from '../../sql/test/kit/kit';
 import { mssqlKit } from './helpers';
 
 // The whole suite on a Tomcat JDBCStore-style table: expiry from last_access + max_inactive.

@@ -1,11 +1,12 @@
 /**
- * The SQL Server side of the shared SQL test kit (packages/sql/test/kit). It runs when
+ * The SQL Server side of the shared SQL test kit (`@sessionkit/sql/testing`). It runs when
  * SESSIONKIT_MSSQL_URL is set (`mssql://sa:<password>@host:1433/master`) or a container runtime
  * can start mcr.microsoft.com/mssql/server; otherwise every suite is skipped with the reason.
  */
-import { useBackend } from '@sessionkit/testing';
+
+import type { KitPool, SqlKit } from '@sessionkit/sql/testing';
+import { type Provisioned, useBackend } from '@sessionkit/testing';
 import mssql from 'mssql';
-import type { KitPool, SqlKit } from '../../sql/test/kit/kit';
 import { createMssqlStore, type MssqlPool } from '../src/index';
 
 /** mssql://user:password@host:port/database[?encrypt=true] as an mssql config. */
@@ -27,7 +28,7 @@ export function mssqlConfig(url: string): mssql.config {
 }
 
 /** Provisions SQL Server for the calling test file (URL or container) and returns its kit. */
-export async function mssqlKit(): Promise<SqlKit> {
+export async function mssqlKit(): Promise<SqlKit<Provisioned>> {
   const provisioned = await useBackend('mssql');
   return {
     name: 'mssql',

@@ -1,6 +1,5 @@
+import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW, tomcatOptions } from '@sessionkit/sql/testing';
 import { describe, expect, test } from 'vitest';
-import { tomcatOptions } from '../../sql/test/kit/kit';
-import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW } from '../../sql/test/kit/statements';
 import { MSSQL_SCHEMA_SQL, mssqlDialect, schemaSql, schemaStatements } from '../src/index';
 
 // SQL Server cannot run here, so these text-level tests are what checks this dialect locally;

@@ -1,7 +1,7 @@
 import { SessionConfigError } from '@sessionkit/core';
+import { storeBehaviourTests } from '@sessionkit/sql/testing';
 import type mssql from 'mssql';
 import { describe, expect, test } from 'vitest';
-import { storeBehaviourTests } from '../../sql/test/kit/behaviour';
 import { createMssqlStore, type MssqlPool } from '../src/index';
 import { mssqlConfig, mssqlKit } from './helpers';
 

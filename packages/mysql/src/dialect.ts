@@ -1,15 +1,13 @@
-import {
-  ALIAS,
-  type BatchDeleteOptions,
-  type BatchDeletePlan,
-  type InsertPlan,
-  type InsertRow,
-  type SqlDialect,
-  type SqlErrorKind,
-  type SqlValue,
-  type TableSql,
-  whereClause,
+import type {
+  BatchDeleteOptions,
+  BatchDeletePlan,
+  InsertPlan,
+  InsertRow,
+  SqlDialect,
+  SqlErrorKind,
+  SqlValue,
 } from '@sessionkit/sql';
+import { ALIAS, type TableSql, whereClause } from '@sessionkit/sql/internal';
 import { quoteIdentifier, renderSchema } from './schema';
 
 /** Server error numbers (errno), the same in MySQL and MariaDB. */

@@ -1,5 +1,4 @@
-import { coreConcurrencyTests } from '../../sql/test/kit/core-concurrency';
-import { pruneTrafficTests } from '../../sql/test/kit/prune-traffic';
+import { coreConcurrencyTests, pruneTrafficTests } from '@sessionkit/sql/testing';
 import { mysqlKit } from './helpers';
 
 const kit = await mysqlKit();

@@ -1,7 +1,7 @@
+import { defaultSetup } from '@sessionkit/sql/testing';
 import { runStoreConformance } from '@sessionkit/store-test-suite';
 import { skipReason } from '@sessionkit/testing';
 import { afterAll } from 'vitest';
-import { defaultSetup } from '../../sql/test/kit/kit';
 import { mysqlKit } from './helpers';
 
 const kit = await mysqlKit();

@@ -1,11 +1,12 @@
-/** The MySQL / MariaDB side of the shared SQL test kit (packages/sql/test/kit). */
-import { useBackend } from '@sessionkit/testing';
+/** The MySQL / MariaDB side of the shared SQL test kit (`@sessionkit/sql/testing`). */
+
+import type { KitPool, SqlKit } from '@sessionkit/sql/testing';
+import { type Provisioned, useBackend } from '@sessionkit/testing';
 import mysql from 'mysql2/promise';
-import type { KitPool, SqlKit } from '../../sql/test/kit/kit';
 import { createMysqlStore, type MysqlPool } from '../src/index';
 
 /** Provisions MySQL/MariaDB for the calling test file (URL or container) and returns its kit. */
-export async function mysqlKit(): Promise<SqlKit> {
+export async function mysqlKit(): Promise<SqlKit<Provisioned>> {
   const provisioned = await useBackend('mysql');
   return {
     name: 'mysql',

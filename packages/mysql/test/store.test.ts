@@ -1,10 +1,9 @@
 import { SessionConfigError } from '@sessionkit/core';
+import { storeBehaviourTests, testTable } from '@sessionkit/sql/testing';
 import { suiteTitle } from '@sessionkit/testing';
 import mysqlCallback from 'mysql2';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, test } from 'vitest';
-import { storeBehaviourTests } from '../../sql/test/kit/behaviour';
-import { testTable } from '../../sql/test/kit/kit';
 import { createMysqlStore, type MysqlPool } from '../src/index';
 import { mysqlKit } from './helpers';
 

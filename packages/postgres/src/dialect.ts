@@ -1,13 +1,12 @@
-import {
-  type BatchDeleteOptions,
-  type BatchDeletePlan,
-  type InsertPlan,
-  type InsertRow,
-  type SqlDialect,
-  type SqlErrorKind,
-  type TableSql,
-  whereClause,
+import type {
+  BatchDeleteOptions,
+  BatchDeletePlan,
+  InsertPlan,
+  InsertRow,
+  SqlDialect,
+  SqlErrorKind,
 } from '@sessionkit/sql';
+import { type TableSql, whereClause } from '@sessionkit/sql/internal';
 import { quoteIdentifier as quote, renderSchema } from './schema';
 
 /** SQLSTATE codes, from PostgreSQL's errcodes table. */

@@ -1,7 +1,7 @@
+import { namespacedSetup } from '@sessionkit/sql/testing';
 import { runStoreConformance } from '@sessionkit/store-test-suite';
 import { skipReason } from '@sessionkit/testing';
 import { afterAll } from 'vitest';
-import { namespacedSetup } from '../../sql/test/kit/kit';
 import { postgresKit } from './helpers';
 
 // The whole suite again inside one namespace of a table that holds another app's rows as well.

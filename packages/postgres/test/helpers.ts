@@ -1,7 +1,8 @@
-/** The PostgreSQL side of the shared SQL test kit (packages/sql/test/kit). */
-import { useBackend } from '@sessionkit/testing';
+/** The PostgreSQL side of the shared SQL test kit (`@sessionkit/sql/testing`). */
+
+import type { KitPool, SqlKit } from '@sessionkit/sql/testing';
+import { type Provisioned, useBackend } from '@sessionkit/testing';
 import pg from 'pg';
-import type { KitPool, SqlKit } from '../../sql/test/kit/kit';
 import { createPostgresStore } from '../src/index';
 
 /** `?` placeholders of the kit's raw SQL, as node-postgres' `$1`, `$2`… */
@@ -11,7 +12,7 @@ function numbered(text: string): string {
 }
 
 /** Provisions PostgreSQL for the calling test file (URL or container) and returns its kit. */
-export async function postgresKit(): Promise<SqlKit> {
+export async function postgresKit(): Promise<SqlKit<Provisioned>> {
   const provisioned = await useBackend('postgres');
   return {
     name: 'postgres',

@@ -1,6 +1,5 @@
+import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW, tomcatOptions } from '@sessionkit/sql/testing';
 import { describe, expect, test } from 'vitest';
-import { tomcatOptions } from '../../sql/test/kit/kit';
-import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW } from '../../sql/test/kit/statements';
 import { POSTGRES_SCHEMA_SQL, postgresDialect, schemaSql, schemaStatements } from '../src/index';
 
 describe('statement shapes (SQL text only, no database)', () => {

@@ -1,7 +1,7 @@
 import { SessionConfigError } from '@sessionkit/core';
+import { storeBehaviourTests } from '@sessionkit/sql/testing';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
-import { storeBehaviourTests } from '../../sql/test/kit/behaviour';
 import { createPostgresStore } from '../src/index';
 import { postgresKit } from './helpers';
 

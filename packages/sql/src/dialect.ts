@@ -1,22 +1,6 @@
+import type { TableSql } from './internal-do-not-import/table-sql';
 import type { SchemaLayout } from './schema';
-import type { TableSql } from './table-sql';
-
-/** A value bound to a statement parameter. Payloads are passed as Node.js Buffers. */
-export type SqlValue = string | number | boolean | null | Uint8Array;
-
-/** A statement and the values of its parameters, in placeholder order. */
-export interface Statement {
-  readonly text: string;
-  readonly values: readonly SqlValue[];
-}
-
-/** What a driver adapter returns for one statement. */
-export interface SqlResult {
-  /** The rows of the (last) result set; empty for statements that return none. */
-  rows: ReadonlyArray<Record<string, unknown>>;
-  /** The row count the driver reports (affected or found rows); 0 when it reports none. */
-  affected: number;
-}
+import type { InsertRow, SqlResult, SqlSyntax, SqlValue, Statement } from './statement';
 
 /**
  * The tiny seam between the shared store and a driver: runs one statement on the app's pool and
@@ -73,22 +57,9 @@ export interface BatchDeleteOptions {
 }
 
 /** The SQL that differs between databases. Everything else is built once, in the shared layer. */
-export interface SqlDialect {
+export interface SqlDialect extends SqlSyntax {
   /** Shown in error messages, e.g. 'PostgreSQL'. */
   readonly label: string;
-  /** Quotes one identifier part that already matched IDENTIFIER_PATTERN. */
-  quoteIdentifier(part: string): string;
-  /** The placeholder of the 1-based parameter `index` (`?`, `$1`, `@p1`). */
-  placeholder(index: number): string;
-  /**
-   * True when a placeholder may appear more than once in a statement (`$1`, `@p1`); false for
-   * positional `?`, where every occurrence needs its own value.
-   */
-  readonly reusablePlaceholders: boolean;
-  /** Casts an integer expression to a 64-bit integer (so `int * 1000` cannot overflow). */
-  toBigint(expression: string): string;
-  /** Finishes a data-changing statement so that its row count can be read back. */
-  writeStatement(text: string): string;
   /** The row count of a data-changing statement built with {@link SqlDialect.writeStatement}. */
   affectedRows(result: SqlResult): number;
   insert(sql: TableSql, row: InsertRow): InsertPlan;
@@ -96,15 +67,4 @@ export interface SqlDialect {
   /** The DDL of the default layout, one statement per entry, each idempotent. */
   schemaStatements(layout: SchemaLayout): string[];
   classifyError(error: unknown): SqlErrorKind;
-}
-
-/** The values of one insert, already normalised. */
-export interface InsertRow {
-  key: string;
-  version: number;
-  payload: Uint8Array;
-  expiresAt: number;
-  ownerId: string | null;
-  /** The app clock at the time of the call. */
-  now: number;
 }

@@ -1,5 +1,6 @@
 import { isSessionError, SessionConflictError, storeError } from '@sessionkit/core';
-import type { SqlDialect, SqlExecutor, SqlResult, Statement } from './dialect';
+import type { SqlDialect, SqlExecutor } from './dialect';
+import type { SqlResult, Statement } from './statement';
 
 /** Statement attempts when the database picks it as a deadlock victim. */
 const MAX_ATTEMPTS = 5;

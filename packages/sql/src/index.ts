@@ -10,13 +10,9 @@ export type {
   BatchDeleteOptions,
   BatchDeletePlan,
   InsertPlan,
-  InsertRow,
   SqlDialect,
   SqlErrorKind,
   SqlExecutor,
-  SqlResult,
-  SqlValue,
-  Statement,
 } from './dialect';
 export {
   assertIdentifier,
@@ -28,24 +24,18 @@ export {
 export {
   DEFAULT_COLUMNS,
   DEFAULT_TABLE_NAME,
-  type ExpiryMapping,
-  type ResolvedSqlOptions,
-  resolveMapping,
-  resolveSqlOptions,
   type SqlColumnNames,
   type SqlFixedValue,
   type SqlIdleExpiry,
   type SqlStoreOptions,
-  type TableMapping,
 } from './options';
 export { type JitteredTimer, type JitteredTimerOptions, startJitteredTimer } from './prune-timer';
 export {
-  indexName,
   joinStatements,
-  layoutOf,
   resolveSchemaLayout,
   type SchemaLayout,
   type SqlSchemaOptions,
 } from './schema';
 export { createSqlStore, type SqlStore, type SqlStoreSetup } from './sql-store';
-export { ALIAS, Params, TableSql, toBuffer, whereClause } from './table-sql';
+export type { InsertRow, SqlResult, SqlSyntax, SqlValue, Statement } from './statement';
+// The statement builder (TableSql, ALIAS, whereClause…) is in './internal': `@sessionkit/sql/internal`.

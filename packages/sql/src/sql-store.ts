@@ -12,13 +12,14 @@ import {
   type StoreWith,
 } from '@sessionkit/core';
 import { assertStorable, isStorable, normalizeExpiry } from './checks';
-import type { InsertRow, SqlDialect, SqlExecutor, SqlResult, SqlValue, Statement } from './dialect';
+import type { SqlDialect, SqlExecutor } from './dialect';
 import { executeWithRetry, textOf, toSessionError } from './execution';
 import { formatTableName } from './identifiers';
+import { ALIAS, TableSql } from './internal-do-not-import/table-sql';
 import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
 import { layoutOf } from './schema';
-import { ALIAS, TableSql } from './table-sql';
+import type { InsertRow, SqlResult, SqlValue, Statement } from './statement';
 
 /** A SQL session store: every optional operation, plus `createSchema()`. */
 export interface SqlStore

@@ -1,6 +1,7 @@
 import { isSessionError } from '@sessionkit/core';
 import { describe, expect, test } from 'vitest';
-import { indexName, resolveSchemaLayout, resolveSqlOptions, type SqlStoreOptions } from '../src/index';
+import { resolveSchemaLayout, type SqlStoreOptions } from '../src/index';
+import { indexName, resolveSqlOptions } from '../src/internal';
 
 function configError(options: unknown): string {
   try {

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { projects } from '../../vitest.workspace';
+import { projects } from '../vitest.workspace';
 
 const reliability = projects.find((project) => project.test?.name === 'reliability');
 
@@ -20,7 +20,7 @@ export default defineConfig({
     hookTimeout: 5 * 60_000,
     // The shared backends come from the same place as in `npm test`: URL, container, or private
     // servers started once for the run (the fault runs start durable servers of their own).
-    globalSetup: [fileURLToPath(new URL('../../vitest.global-setup.ts', import.meta.url))],
-    reporters: [fileURLToPath(new URL('../../scripts/test-summary.mjs', import.meta.url)), 'default'],
+    globalSetup: [fileURLToPath(new URL('../vitest.global-setup.ts', import.meta.url))],
+    reporters: [fileURLToPath(new URL('../scripts/test-summary.mjs', import.meta.url)), 'default'],
   },
 });

@@ -1,12 +1,12 @@
-import type { InsertRow, SqlDialect, SqlValue, Statement } from './dialect';
-import type { TableMapping } from './options';
+import type { TableMapping } from '../options';
+import type { InsertRow, SqlSyntax, SqlValue, Statement } from '../statement';
 
 /** Collects parameter values in placeholder order and hands out the dialect's placeholders. */
 export class Params {
   readonly values: SqlValue[] = [];
-  readonly #dialect: SqlDialect;
+  readonly #dialect: SqlSyntax;
 
-  constructor(dialect: SqlDialect) {
+  constructor(dialect: SqlSyntax) {
     this.#dialect = dialect;
   }
 
@@ -44,7 +44,7 @@ export function toBuffer(bytes: Uint8Array): Buffer {
  * were validated by resolveMapping(); values only ever travel as parameters.
  */
 export class TableSql {
-  readonly dialect: SqlDialect;
+  readonly dialect: SqlSyntax;
   readonly mapping: TableMapping;
   /** The quoted, possibly schema-qualified table. */
   readonly table: string;
@@ -55,7 +55,7 @@ export class TableSql {
   readonly ownerId: string | null;
   readonly namespace: string | null;
 
-  constructor(mapping: TableMapping, dialect: SqlDialect) {
+  constructor(mapping: TableMapping, dialect: SqlSyntax) {
     this.dialect = dialect;
     this.mapping = mapping;
     const q = (name: string) => dialect.quoteIdentifier(name);

@@ -3,8 +3,8 @@
  * never surface a deadlock, and must never delete a live session.
  */
 import { isSessionError, type StoredRecord } from '@sessionkit/core';
-import type { SqlStore } from '@sessionkit/sql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { SqlStore } from '../sql-store';
 import { describeWithDatabase, dropTable, type KitPool, type SqlKit, testTable } from './kit';
 
 const NODES = 3;
@@ -15,6 +15,12 @@ function bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
+/**
+ * Registers the test of several stores pruning one table under traffic.
+ *
+ * @example
+ * pruneTrafficTests(await postgresKit());
+ */
 export function pruneTrafficTests(kit: SqlKit): void {
   describeWithDatabase(kit, `${NODES} stores pruning one table under traffic`, () => {
     const pools: KitPool[] = [];

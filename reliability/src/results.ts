@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where results go. */
-export const RESULTS_DIR = fileURLToPath(new URL('../../../.tmp/reliability/', import.meta.url));
+export const RESULTS_DIR = fileURLToPath(new URL('../../.tmp/reliability/', import.meta.url));
 
 /** Writes `data` as `<name>.json` with the time of the run; returns the file's path. */
 export function saveResult(name: string, data: unknown): string {

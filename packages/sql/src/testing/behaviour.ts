@@ -4,8 +4,9 @@
  * prune, and values that cannot be stored exactly.
  */
 import { isSessionError, type SessionError } from '@sessionkit/core';
-import { MAX_EXPIRY, type SqlStore } from '@sessionkit/sql';
 import { afterAll, assert, beforeAll, expect, test } from 'vitest';
+import { MAX_EXPIRY } from '../checks';
+import type { SqlStore } from '../sql-store';
 import { describeWithDatabase, dropTable, type KitPool, type SqlKit, testTable } from './kit';
 
 function record(
@@ -43,6 +44,13 @@ async function waitFor(what: string, condition: () => Promise<boolean>, timeoutM
   }
 }
 
+/**
+ * Registers the store-behaviour tests (see the top of this file) in the calling test file, skipped
+ * with the reason when the kit's database is not there.
+ *
+ * @example
+ * storeBehaviourTests(await postgresKit());
+ */
 export function storeBehaviourTests(kit: SqlKit): void {
   describeWithDatabase(kit, 'store behaviour', () => {
     let pool: KitPool;

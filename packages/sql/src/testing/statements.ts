@@ -2,17 +2,15 @@
  * Helpers of the statement-shape tests: they build every statement a dialect produces, without a
  * database, so the SQL text of all three dialects is checked here even where no server runs.
  */
-import {
-  type InsertRow,
-  resolveSqlOptions,
-  type SqlDialect,
-  type SqlStoreOptions,
-  type Statement,
-  TableSql,
-} from '@sessionkit/sql';
+import type { SqlDialect } from '../dialect';
+import { TableSql } from '../internal-do-not-import/table-sql';
+import { resolveSqlOptions, type SqlStoreOptions } from '../options';
+import type { InsertRow, Statement } from '../statement';
 
+/** The fixed app clock of the statement tests (epoch ms). */
 export const NOW = 1_700_000_000_000;
 
+/** The row every insert and compare-and-set statement of {@link allStatements} writes. */
 export const ROW: InsertRow = {
   key: 'k',
   version: 2,

@@ -16,7 +16,7 @@ import {
 } from './app-config';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./app-server.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** How a node ended. */
 export interface AppExit {

@@ -17,6 +17,12 @@ function cookieOf(setCookie: string | null): string {
   return setCookie.split(';')[0] as string;
 }
 
+/**
+ * Registers the concurrency tests through core's SessionManager (two managers on two pools).
+ *
+ * @example
+ * coreConcurrencyTests(await postgresKit());
+ */
 export function coreConcurrencyTests(kit: SqlKit): void {
   describeWithDatabase(kit, 'concurrency through the core (two managers on two pools)', () => {
     const pools: KitPool[] = [];

@@ -1,0 +1,18 @@
+/**
+ * What the server child (child.ts), the apps it builds (app-*.ts) and the parent (server-handle.ts)
+ * agree on, in a file of its own so that the apps need not import the child that imports them.
+ */
+
+/** A listening server of one variant. */
+export interface ServerApp {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Messages the parent sends. */
+export type ToChild = { type: 'cpu'; id: number } | { type: 'close' };
+/** Messages the child sends. */
+export type FromChild =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; error: string }
+  | { type: 'cpu'; id: number; user: number; system: number; rss: number };

@@ -1,10 +1,10 @@
 import {
   NO_CAPABILITIES,
-  type OwnedSession,
   SessionConflictError,
   type SessionStore,
   SessionStoreError,
   type StoreCapabilities,
+  type StoreWith,
   storeError,
 } from '@sessionkit/core';
 import type { MongoCollectionLike, MongoDbLike } from './collection';
@@ -25,12 +25,8 @@ import {
 } from './statements';
 
 /** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
-export interface MongoStore extends SessionStore {
-  destroyByOwner(ownerId: string): Promise<number>;
-  listByOwner(ownerId: string): Promise<OwnedSession[]>;
-  count(): Promise<number>;
-  clear(): Promise<void>;
-  prune(): Promise<number>;
+export interface MongoStore
+  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune'> {
   /**
    * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt`, a sparse index
    * on `ownerId`). Opt-in, because creating indexes needs the `createIndex` privilege many app

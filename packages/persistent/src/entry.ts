@@ -48,26 +48,6 @@ export function needsWrite(entry: Entry, now: number): boolean {
   return entry.persistedVersion !== null && entry.persistedTrueExpiresAt > now;
 }
 
-/**
- * The memory tier answers before the persistent store sees anything, so it checks what a store
- * would reject: a bad value must fail the request now, not a backup minutes later.
- */
-export function checkRecord(record: StoredRecord): void {
-  if (typeof record !== 'object' || record === null || !(record.payload instanceof Uint8Array)) {
-    throw new SessionStoreError('Tiered store set: record.payload must be a Uint8Array.');
-  }
-  if (!Number.isSafeInteger(record.version)) {
-    throw new SessionStoreError(
-      `Tiered store set: record.version must be an integer (got ${record.version}).`,
-    );
-  }
-  checkExpiresAt(record.expiresAt, 'set');
-  const owner = record.ownerId;
-  if (owner !== undefined && owner !== null && typeof owner !== 'string') {
-    throw new SessionStoreError('Tiered store set: record.ownerId must be a string or null.');
-  }
-}
-
 export function checkExpiresAt(expiresAt: unknown, operation: string): void {
   if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
     throw new SessionStoreError(

@@ -1,4 +1,5 @@
 import {
+  checkSetArguments,
   isSessionError,
   type OwnedSession,
   SessionConflictError,
@@ -8,7 +9,7 @@ import {
   type StoredRecord,
   type StoreWith,
 } from '@sessionkit/core';
-import { checkExpiresAt, checkKey, checkRecord, markDirty, toRecord } from './entry';
+import { checkExpiresAt, checkKey, markDirty, toRecord } from './entry';
 import { type MaintenanceReport, maintain, saveAll } from './maintenance';
 import { TierCore, trueExpiryOf } from './tier-core';
 import { type ResolvedTierOptions, resolveTierOptions, type TieredStoreOptions } from './tier-options';
@@ -106,12 +107,9 @@ class Tier implements TieredStore {
   }
 
   async set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
-    checkKey(key, 'set');
-    checkRecord(record);
-    const expected = options?.expectedVersion;
-    if (expected !== undefined && !Number.isSafeInteger(expected)) {
-      throw new SessionStoreError(`Tiered store set: expectedVersion must be an integer (got ${expected}).`);
-    }
+    // The memory tier answers before the persistent store sees anything, so it checks what a
+    // store would reject: a bad value must fail the request now, not a backup minutes later.
+    const { expectedVersion: expected } = checkSetArguments('Tiered store', key, record, options);
     const fields = {
       // Copied, so a caller reusing its array cannot change the session held in memory.
       payload: new Uint8Array(record.payload),

@@ -3,9 +3,9 @@ import {
   type OwnedSession,
   readStoredRecord,
   SessionConflictError,
-  type SessionStore,
   type SetOptions,
   type StoreCapabilities,
+  type StoreWith,
 } from '@sessionkit/core';
 import { attempt, checkSet, invalid, validateClient, validateScanCount } from './checks';
 import type { RedisClientLike, RedisCommands } from './client';
@@ -35,13 +35,10 @@ export interface RedisStoreOptions {
 }
 
 /** A sessionkit store on Redis; every optional operation except `prune` is available. */
-export interface RedisStore extends SessionStore {
+export interface RedisStore
+  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'close'> {
   /** The validated key prefix. */
   readonly prefix: string;
-  destroyByOwner(ownerId: string): Promise<number>;
-  listByOwner(ownerId: string): Promise<OwnedSession[]>;
-  count(): Promise<number>;
-  clear(): Promise<void>;
   /** Resolves at once: the store opens nothing of its own, and never quits the app's client. */
   close(): Promise<void>;
 }

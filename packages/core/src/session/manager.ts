@@ -18,6 +18,13 @@ import {
   sessionState,
 } from './session';
 
+/**
+ * Marks every SessionManager (subclasses included) so that toSessionManager can tell one from
+ * its options across two copies of core (ESM and CJS builds), where `instanceof` fails. A global
+ * symbol, like the brand of the error family.
+ */
+export const MANAGER_BRAND = Symbol.for('sessionkit.manager');
+
 /** Where load() finds the Cookie header: the header itself, or anything with Web-style headers (a `Request`). */
 export type CookieSource = string | null | undefined | { headers: { get(name: string): string | null } };
 
@@ -32,6 +39,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly #records: SessionRecords;
 
   constructor(options: SessionManagerOptions) {
+    Object.defineProperty(this, MANAGER_BRAND, { value: true });
     this.options = resolveOptions(options);
     this.#records = new SessionRecords(this.options, createEnvelope(options));
     this.#signer = createCookieSigner(this.options.secrets);

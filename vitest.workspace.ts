@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  * build. Child processes spawned by tests use tsx for the same reason.
  */
 const alias = [
-  // Subpath entries (`@sessionkit/core/edge`, `@sessionkit/express/compat`) live in src/<name>.ts.
+  // Subpath entries (`@sessionkit/core/edge`, `@sessionkit/next/pages`) live in src/<name>.ts.
   { find: /^@sessionkit\/([a-z-]+)\/([a-z-]+)$/, replacement: `${root}packages/$1/src/$2.ts` },
   ...readdirSync(`${root}packages`)
     .filter((dir) => existsSync(`${root}packages/${dir}/src/index.ts`))

@@ -25,7 +25,12 @@ runStoreConformance({
           const text = kv.get(key);
           if (text === undefined) return null;
           const { p, v, e, o } = JSON.parse(text) as { p: string; v: number; e: number; o: string | null };
-          return { payload: new Uint8Array(Buffer.from(p, 'base64url')), version: v, expiresAt: e, ownerId: o };
+          return {
+            payload: new Uint8Array(Buffer.from(p, 'base64url')),
+            version: v,
+            expiresAt: e,
+            ownerId: o,
+          };
         },
         list: async () => [...kv.keys()],
       },
@@ -38,7 +43,10 @@ describe('ARCHITECTURE.md: a store added by its steps opens from configuration',
     const store = await createStoreFromConfig('textkv://localhost/app', { stores: [storeDescriptor] });
     expect(store.description).toBe('textkv app');
     await store.set('k', { payload: new Uint8Array([7]), version: 1, expiresAt: Date.now() + 60_000 });
-    const again = await createStoreFromConfig({ type: 'textkv', space: 'app' }, { stores: [storeDescriptor] });
+    const again = await createStoreFromConfig(
+      { type: 'textkv', space: 'app' },
+      { stores: [storeDescriptor] },
+    );
     expect((await again.get('k'))?.payload).toEqual(new Uint8Array([7]));
     await expect(
       createStoreFromConfig({ type: 'textkv', spaec: 'app' }, { stores: [storeDescriptor] }),
@@ -84,7 +92,12 @@ describe('ARCHITECTURE.md: a binding added by its steps serves real HTTP', () =>
   });
 
   test('a binding takes the options too, and refuses anything else with a clear error', () => {
-    expect(() => withSessions({ store: createTextKvStore(new Map()), secrets: [SECRET] }, async () => ({ status: 204, body: '' }))).not.toThrow();
+    expect(() =>
+      withSessions({ store: createTextKvStore(new Map()), secrets: [SECRET] }, async () => ({
+        status: 204,
+        body: '',
+      })),
+    ).not.toThrow();
     expect(() => withSessions({ manager } as never, async () => ({ status: 204, body: '' }))).toThrow(
       /A manager goes in as it is, not wrapped/,
     );

@@ -35,7 +35,12 @@ export function createTextKvStore(kv: TextKv): SessionStore {
     }
     const payload = typeof fields.p === 'string' ? fromBase64url(fields.p) : fields.p;
     // Step 3: every record read back goes through core's one validator.
-    const record = readStoredRecord(key, { payload, version: fields.v, expiresAt: fields.e, ownerId: fields.o });
+    const record = readStoredRecord(key, {
+      payload,
+      version: fields.v,
+      expiresAt: fields.e,
+      ownerId: fields.o,
+    });
     return record.expiresAt > Date.now() ? record : null;
   };
   // Step 4: driver failures mapped to the error family by core's one mapper.

@@ -50,7 +50,7 @@ app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string
   done(null, Object.fromEntries(new URLSearchParams(body))),
 );
 // One manager for the plugin and for revokeSessions/listSessions below.
-await app.register(sessionPlugin, { manager: sessions });
+await app.register(sessionPlugin, sessions);
 
 app.setErrorHandler(async (error, _request, reply) => {
   if (isSessionError(error, 'SESSION_STORE_ERROR') || isSessionError(error, 'SESSION_STORE_TIMEOUT')) {

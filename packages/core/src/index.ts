@@ -30,6 +30,8 @@ export {
 } from './payload/envelope';
 export type { SessionHooks } from './session/hooks';
 export { type CookieSource, createSessionManager, SessionManager } from './session/manager';
+// The one way in for framework bindings: a manager, or the options to create one.
+export { type SessionManagerInput, toSessionManager } from './session/manager-input';
 export type { SessionManagerOptions, StoreErrorPolicy } from './session/options';
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
 export { type MemoryStoreConfig, memoryStoreDescriptor } from './store/memory-descriptor';

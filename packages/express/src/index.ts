@@ -1,1 +1,1 @@
-export { createSessionMiddleware, type ManagerOrOptions, sessionOf } from './middleware';
+export { createSessionMiddleware, sessionOf } from './middleware';

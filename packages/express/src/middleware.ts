@@ -1,25 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  createSessionManager,
   type Session,
   SessionConfigError,
   type SessionData,
-  type SessionManager,
-  type SessionManagerOptions,
+  type SessionManagerInput,
+  toSessionManager,
 } from '@sessionkit/core';
 import type { RequestHandler } from 'express';
 import { holdHead } from './hold-head';
-
-/** A ready session manager, or the options to create one with (see core's SessionManagerOptions). */
-export type ManagerOrOptions<Data extends SessionData = SessionData> =
-  | SessionManager<Data>
-  | SessionManagerOptions;
-
-function isManager<Data extends SessionData>(value: ManagerOrOptions<Data>): value is SessionManager<Data> {
-  // Duck-typed rather than instanceof: the app and this package may hold two copies of core.
-  const candidate = value as Partial<SessionManager<Data>>;
-  return typeof candidate.load === 'function' && typeof candidate.commit === 'function';
-}
 
 /**
  * Express middleware (Express 4 and 5) that loads the session into `req.session` and commits it
@@ -47,11 +35,9 @@ function isManager<Data extends SessionData>(value: ManagerOrOptions<Data>): val
  * });
  */
 export function createSessionMiddleware<Data extends SessionData = SessionData>(
-  managerOrOptions: ManagerOrOptions<Data>,
+  input: SessionManagerInput<Data>,
 ): RequestHandler {
-  const manager = isManager(managerOrOptions)
-    ? managerOrOptions
-    : createSessionManager<Data>(managerOrOptions);
+  const manager = toSessionManager(input);
   return (req, res, next) => {
     manager.load(req.headers.cookie).then((session) => {
       // Not typed through Express.Request: @types/express-session owns that property's type.

@@ -28,7 +28,6 @@ function typeErrors(files: Record<string, string>): string[] {
     noEmit: true,
     baseUrl: root,
     paths: {
-      '@sessionkit/express/compat': ['packages/express/src/compat.ts'],
       '@sessionkit/*': ['packages/*/src/index.ts'],
     },
   };
@@ -81,8 +80,7 @@ app.get('/', (req, res) => {
     expect(typeErrors({ 'virtual-plain.ts': app + handler })).toEqual([]);
     const withExpressSession = `
 import session from 'express-session';
-import { SessionkitStore } from '@sessionkit/express/compat';
-app.use(session({ secret: 's', store: new SessionkitStore({ store: createMemoryStore() }) }));
+app.use(session({ secret: 's', store: new session.MemoryStore() }));
 app.get('/legacy', (req, res) => {
   req.session.cookie.maxAge = 1; // still express-session's type
   res.end();

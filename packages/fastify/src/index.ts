@@ -1,1 +1,1 @@
-export { type FastifySessionData, type FastifySessionOptions, sessionPlugin } from './plugin';
+export { type FastifySessionData, sessionPlugin } from './plugin';

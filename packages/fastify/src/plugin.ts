@@ -1,9 +1,4 @@
-import {
-  createSessionManager,
-  type Session,
-  type SessionManager,
-  type SessionManagerOptions,
-} from '@sessionkit/core';
+import { type Session, type SessionManagerInput, toSessionManager } from '@sessionkit/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
 /**
@@ -28,13 +23,13 @@ declare module 'fastify' {
   }
 }
 
-/** Options of {@link sessionPlugin}: a ready manager, or the options to create one with. */
-export type FastifySessionOptions = SessionManagerOptions | { manager: SessionManager<FastifySessionData> };
-
 /**
  * The Fastify 5 plugin: loads the session into `request.session` in an onRequest hook and
  * commits it in an onSend hook, which Fastify runs before it writes the response head (streamed
  * bodies included), so a client following a redirect always sees what the handler stored.
+ *
+ * The plugin options are what every sessionkit binding takes: a ready `SessionManager`, or the
+ * options to create one with (`store`, `secrets`, ...).
  *
  * A store failure under the default 'fail-closed' policy becomes the reply's error: your error
  * handler (setErrorHandler) or Fastify's default 500 answers, without the handler's payload.
@@ -56,8 +51,11 @@ export type FastifySessionOptions = SessionManagerOptions | { manager: SessionMa
  *   return reply.redirect('/');
  * });
  */
-export const sessionPlugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, options) => {
-  const manager = 'manager' in options ? options.manager : createSessionManager<FastifySessionData>(options);
+export const sessionPlugin: FastifyPluginAsync<SessionManagerInput<FastifySessionData>> = async (
+  fastify,
+  options,
+) => {
+  const manager = toSessionManager(options);
   // Requests whose session was committed: onSend runs again when an error reply replaces the payload.
   const committed = new WeakSet<FastifyRequest>();
   fastify.decorateRequest('session');

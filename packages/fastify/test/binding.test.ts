@@ -146,10 +146,10 @@ describe('fastify 5: commit before the head', () => {
     expect(res.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['theme', 'sid']);
   });
 
-  test('accepts a ready SessionManager, plugins registered later see request.session, bad options fail', async () => {
+  test('accepts a ready SessionManager as the plugin options, plugins registered later see request.session, bad options fail', async () => {
     const manager = createSessionManager<FastifySessionData>({ store: faultyStore({}), secrets: [SECRET] });
     const app = createApp();
-    await app.register(sessionPlugin, { manager });
+    await app.register(sessionPlugin, manager);
     await app.register(async (child) => {
       child.get('/', async (request) => String(request.session.update('views', (n = 0) => n + 1)));
     });
@@ -163,6 +163,16 @@ describe('fastify 5: commit before the head', () => {
       (e: unknown) => e,
     );
     expect(isSessionError(error, 'SESSION_CONFIG_INVALID')).toBe(true);
+
+    // The manager goes in as it is, like in every binding; wrapped, it is neither shape.
+    const wrapped = await createApp()
+      .register(sessionPlugin, { manager } as never)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(isSessionError(wrapped, 'SESSION_CONFIG_INVALID')).toBe(true);
+    expect((wrapped as Error).message).toContain('got an object with only manager');
   });
 });
 

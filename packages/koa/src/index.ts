@@ -1,1 +1,1 @@
-export { createSessionMiddleware, type ManagerOrOptions, type SessionContext } from './middleware';
+export { createSessionMiddleware, type SessionContext } from './middleware';

@@ -1,28 +1,16 @@
 import {
-  createSessionManager,
   type Session,
   type SessionData,
-  type SessionManager,
-  type SessionManagerOptions,
+  type SessionManagerInput,
   SessionStateError,
+  toSessionManager,
 } from '@sessionkit/core';
 import type { DefaultState, Middleware } from 'koa';
-
-/** A ready session manager, or the options to create one with (see core's SessionManagerOptions). */
-export type ManagerOrOptions<Data extends SessionData = SessionData> =
-  | SessionManager<Data>
-  | SessionManagerOptions;
 
 /** What the middleware adds to the Koa context: `ctx.session`. */
 export interface SessionContext<Data extends SessionData = SessionData> {
   /** The request's session, loaded before the downstream middleware runs. */
   session: Session<Data>;
-}
-
-function isManager<Data extends SessionData>(value: ManagerOrOptions<Data>): value is SessionManager<Data> {
-  // Duck-typed rather than instanceof: the app and this package may hold two copies of core.
-  const candidate = value as Partial<SessionManager<Data>>;
-  return typeof candidate.load === 'function' && typeof candidate.commit === 'function';
 }
 
 /**
@@ -48,11 +36,9 @@ function isManager<Data extends SessionData>(value: ManagerOrOptions<Data>): val
  * });
  */
 export function createSessionMiddleware<Data extends SessionData = SessionData>(
-  managerOrOptions: ManagerOrOptions<Data>,
+  input: SessionManagerInput<Data>,
 ): Middleware<DefaultState, SessionContext<Data>> {
-  const manager = isManager(managerOrOptions)
-    ? managerOrOptions
-    : createSessionManager<Data>(managerOrOptions);
+  const manager = toSessionManager(input);
   return async (ctx, next) => {
     const session = await manager.load(ctx.get('cookie'));
     ctx.session = session;

@@ -1,7 +1,13 @@
-import { type Session, type SessionData, type SessionManager, SessionStateError } from '@sessionkit/core';
+import {
+  type Session,
+  type SessionData,
+  type SessionManager,
+  type SessionManagerInput,
+  SessionStateError,
+  toSessionManager,
+} from '@sessionkit/core';
 import { cookies, headers } from 'next/headers';
 import { cache } from 'react';
-import { managerFrom, type SessionsInput } from './manager';
 import { parseSetCookie } from './set-cookie';
 
 /** What a server component may do with a session: read it. */
@@ -51,9 +57,9 @@ export interface NextSessions<Data extends SessionData = SessionData> {
  * const session = await sessions.read();
  */
 export function createNextSessions<Data extends SessionData = SessionData>(
-  input: SessionsInput<Data>,
+  input: SessionManagerInput<Data>,
 ): NextSessions<Data> {
-  const manager = managerFrom(input);
+  const manager = toSessionManager(input);
   // headers(), not cookies(): it keeps every cookie of the same name, and core tries each one.
   const getSession = async () => manager.load((await headers()).get('cookie'));
   const save = async (session: Session<Data>) => {

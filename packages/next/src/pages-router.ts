@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Session, SessionData, SessionManager } from '@sessionkit/core';
+import {
+  type Session,
+  type SessionData,
+  type SessionManager,
+  type SessionManagerInput,
+  toSessionManager,
+} from '@sessionkit/core';
 import type { NextApiHandler, NextApiRequest, NextApiResponse } from 'next';
-import { managerFrom, type SessionsInput } from './manager';
 
 /** Sessions for the Pages router, from {@link createPagesSessions}. */
 export interface PagesSessions<Data extends SessionData = SessionData> {
@@ -47,9 +52,9 @@ interface Held<Data extends SessionData> {
  * });
  */
 export function createPagesSessions<Data extends SessionData = SessionData>(
-  input: SessionsInput<Data>,
+  input: SessionManagerInput<Data>,
 ): PagesSessions<Data> {
-  const manager = managerFrom(input);
+  const manager = toSessionManager(input);
   const open = new WeakMap<IncomingMessage, Promise<Held<Data>>>();
   const hold = (req: IncomingMessage, res: ServerResponse) => {
     let held = open.get(req);

@@ -66,7 +66,7 @@ export interface OpenedStore {
  *   },
  * };
  */
-export interface StoreDescriptor<Config extends { readonly type: string } = StoreConfig> {
+export interface StoreDescriptor<Config extends { readonly type: string } = { readonly type: string }> {
   /** The configuration's `type`, e.g. 'redis'. */
   readonly type: string;
   /** The URL schemes it answers, lower case and without the colon, e.g. ['redis', 'rediss']. */

@@ -17,6 +17,13 @@ import {
   sessionState,
 } from './session';
 
+/**
+ * Marks every SessionManager (subclasses included) so that toSessionManager can tell one from
+ * its options across two copies of core (ESM and CJS builds), where `instanceof` fails. A global
+ * symbol, like the brand of the error family.
+ */
+export const MANAGER_BRAND = Symbol.for('sessionkit.manager');
+
 /** Where load() finds the Cookie header: the header itself, or anything with Web-style headers (a `Request`). */
 export type CookieSource = string | null | undefined | { headers: { get(name: string): string | null } };
 
@@ -31,6 +38,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly #writer: RecordWriter;
 
   constructor(options: SessionManagerOptions) {
+    Object.defineProperty(this, MANAGER_BRAND, { value: true });
     this.options = resolveOptions(options);
     this.#writer = new RecordWriter(this.options);
     this.#signer = createCookieSigner(this.options.secrets);

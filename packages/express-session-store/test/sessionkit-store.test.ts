@@ -14,8 +14,8 @@ import { uniquePrefix } from '@sessionkit/testing';
 import express from 'express';
 import session from 'express-session';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { SessionkitStore, type SessionkitStoreOptions } from '../src/compat';
-import { mountCompatRoutes } from './fixtures/compat-routes';
+import { SessionkitStore, type SessionkitStoreOptions } from '../src/index';
+import { mountCompatRoutes } from './fixtures/routes';
 import { Client, faultyStore, SECRET, serve, storeVariants } from './helpers';
 
 const stores = await storeVariants();
@@ -147,7 +147,7 @@ describe.skipIf(redis?.skip)(`express-session across two processes, ${redis?.tit
 
   /** Starts the fixture app in a child process; it is stopped when the test finishes. */
   async function spawnApp(prefix: string): Promise<Client> {
-    const fixture = fileURLToPath(new URL('./fixtures/compat-app.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, url, prefix, SECRET], {
       // The root tsconfig maps @sessionkit/* to the sources, so the child needs no build.
       env: { ...process.env, TSX_TSCONFIG_PATH: `${root}tsconfig.json` },

@@ -10,8 +10,8 @@ import { uniquePrefix } from '@sessionkit/testing';
 import express from 'express';
 import session from 'express-session';
 import { describe, expect, test } from 'vitest';
-import { SessionkitStore } from '../src/compat';
-import { compatBackends } from './compat-backends';
+import { SessionkitStore } from '../src/index';
+import { compatBackends } from './backends';
 import { Client, faultyStore, SECRET, serve } from './helpers';
 
 const backends = await compatBackends();

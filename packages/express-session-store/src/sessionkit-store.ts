@@ -64,7 +64,7 @@ const CAS_ATTEMPTS = 5;
  *
  * @example
  * import session from 'express-session';
- * import { SessionkitStore } from '@sessionkit/express/compat';
+ * import { SessionkitStore } from '@sessionkit/express-session-store';
  *
  * app.use(session({
  *   secret: process.env.SESSION_SECRET!,

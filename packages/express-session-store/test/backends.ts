@@ -1,7 +1,7 @@
 /**
  * Every backend the express-session compatible store can sit on, each provisioned the usual way
  * (URL, container, private server) or reported as skipped with the reason. The drivers are loaded
- * from their store packages (this binding does not depend on them), and each store is isolated by
+ * from their store packages (this package does not depend on them), and each store is isolated by
  * a random prefix, table or directory, removed when the test ends.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,0 +1,1 @@
+export { SessionkitStore, type SessionkitStoreOptions } from './sessionkit-store';

@@ -23,12 +23,8 @@ const packagesDir = join(packageDir, '..');
 export type NextVersion = 15 | 16;
 
 /** The workspace packages the fixture imports, and the entries each one publishes. */
-const PACKAGES: Record<string, string[]> = {
-  core: ['index', 'edge'],
-  next: ['index', 'pages', 'edge'],
-  redis: ['index'],
-  file: ['index'],
-};
+/** The packages the fixture app installs; each is built with every entry its exports map lists. */
+const PACKAGES = ['core', 'next', 'redis', 'file'];
 
 export interface BuiltFixture {
   dir: string;
@@ -47,7 +43,7 @@ export async function buildFixture(version: NextVersion): Promise<BuiltFixture> 
     await cp(join(here, 'fixture'), dir, { recursive: true });
     const modules = join(dir, 'node_modules');
     await mkdir(join(modules, '@sessionkit'), { recursive: true });
-    for (const [name, entries] of Object.entries(PACKAGES)) await buildPackage(name, entries, modules);
+    for (const name of PACKAGES) await buildPackage(name, modules);
     // Whatever the fixture or the binding imports from `next` must be the version under test.
     const nextDir = await realpath(join(packageDir, 'node_modules', version === 16 ? 'next' : 'next15'));
     await symlink(nextDir, join(modules, 'next'), 'dir');
@@ -79,8 +75,13 @@ function assertResolvesInside(dir: string, specifiers: string[]): void {
   }
 }
 
-async function buildPackage(name: string, entries: string[], modules: string): Promise<void> {
+async function buildPackage(name: string, modules: string): Promise<void> {
   const source = join(packagesDir, name);
+  const manifest = await readFile(join(source, 'package.json'));
+  // './edge' → src/edge.ts, '.' → src/index.ts; './package.json' is not code.
+  const entries = Object.keys((JSON.parse(manifest.toString()) as { exports: object }).exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => (key === '.' ? 'index' : key.slice(2)));
   const target = join(modules, '@sessionkit', name);
   await build({
     config: false,
@@ -94,7 +95,7 @@ async function buildPackage(name: string, entries: string[], modules: string): P
     // Like the published packages: workspace siblings and peers stay imports.
     external: [/^@sessionkit\//, /^next(\/|$)/, 'react', 'ioredis'],
   });
-  await writeFile(join(target, 'package.json'), await readFile(join(source, 'package.json')));
+  await writeFile(join(target, 'package.json'), manifest);
 }
 
 /** Environment of the fixture's server: which store it uses. */

@@ -1,4 +1,9 @@
-import { SessionConfigError, type SessionError, type SessionStore } from '@sessionkit/core';
+import {
+  missingStoreParts,
+  SessionConfigError,
+  type SessionError,
+  type SessionStore,
+} from '@sessionkit/core';
 
 /** What to do when a new session arrives while `maxActiveSessions` are in memory. */
 export type WhenFull = 'swap' | 'reject';
@@ -130,15 +135,14 @@ function positiveInteger(who: string, name: string, value: unknown, fallback: nu
 }
 
 function requireStore(who: string, store: unknown): SessionStore {
-  const s = store as Record<string, unknown> | null | undefined;
-  const missing = ['get', 'set', 'touch', 'destroy'].filter((method) => typeof s?.[method] !== 'function');
-  if (!s || missing.length > 0 || typeof s.capabilities !== 'object' || s.capabilities === null) {
+  const missing = missingStoreParts(store);
+  if (missing.length > 0) {
     throw new SessionConfigError(
-      `${who}: store must be the persistent sessionkit store (missing ${missing.length ? missing.join(', ') : 'capabilities'}); ` +
+      `${who}: store must be the persistent sessionkit store (missing ${missing.join(', ')}); ` +
         'pass one such as createFileStore(...), createRedisStore(...) or createPostgresStore(...).',
     );
   }
-  return s as unknown as SessionStore;
+  return store as SessionStore;
 }
 
 /** Applies defaults and fails fast with messages that say how to fix each problem. */

@@ -3,7 +3,7 @@ import { ROUTE_PATTERN } from '../cookie/ids';
 import { normalizeSecrets } from '../cookie/signer';
 import { SessionConfigError } from '../errors';
 import { createEnvelope, type Envelope, type EnvelopeOptions } from '../payload/envelope';
-import type { SessionStore } from '../store/store';
+import { missingStoreParts, type SessionStore } from '../store/store';
 import type { SessionHooks } from './hooks';
 
 /** What to do when the store fails or times out. */
@@ -108,17 +108,14 @@ function duration(name: string, value: unknown, fallback: number): number {
 }
 
 function requireStore(store: unknown): SessionStore {
-  const s = store as Partial<SessionStore> | undefined;
-  const missing = ['get', 'set', 'touch', 'destroy'].filter(
-    (method) => typeof (s as Record<string, unknown> | undefined)?.[method] !== 'function',
-  );
-  if (!s || missing.length > 0 || typeof s.capabilities !== 'object') {
+  const missing = missingStoreParts(store);
+  if (missing.length > 0) {
     throw new SessionConfigError(
-      `store must be a sessionkit store (missing ${missing.length ? missing.join(', ') : 'capabilities'}); ` +
+      `store must be a sessionkit store (missing ${missing.join(', ')}); ` +
         'create one with createMemoryStore(), createFileStore(...), createRedisStore(...) and so on.',
     );
   }
-  return s as SessionStore;
+  return store as SessionStore;
 }
 
 function resolveRoute(route: unknown): string | null {

@@ -120,8 +120,32 @@ export const STORE_OPERATIONS = Object.freeze([
 /** One operation of the store contract. */
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];
 
+/** The operations every store has; the others are optional and declared in `capabilities`. */
+export const REQUIRED_STORE_OPERATIONS = Object.freeze(['get', 'set', 'touch', 'destroy'] as const);
+
 /** The optional operations of {@link SessionStore}. */
-export type OptionalStoreOperation = Exclude<StoreOperation, 'get' | 'set' | 'touch' | 'destroy'>;
+export type OptionalStoreOperation = Exclude<StoreOperation, (typeof REQUIRED_STORE_OPERATIONS)[number]>;
+
+/**
+ * What `value` lacks to be a {@link SessionStore}: the required operations that are not functions,
+ * or `capabilities` when only that is missing; empty for a store. For option checks that must say
+ * what is wrong with what they were given.
+ *
+ * @example
+ * const missing = missingStoreParts(options.store);
+ * if (missing.length > 0) throw new SessionConfigError(`store must be a sessionkit store (missing ${missing.join(', ')})`);
+ */
+export function missingStoreParts(value: unknown): string[] {
+  const candidate = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const missing: string[] = REQUIRED_STORE_OPERATIONS.filter((name) => typeof candidate[name] !== 'function');
+  if (
+    missing.length === 0 &&
+    (typeof candidate.capabilities !== 'object' || candidate.capabilities === null)
+  ) {
+    missing.push('capabilities');
+  }
+  return missing;
+}
 
 /**
  * A store type whose listed optional operations are guaranteed, so callers holding a concrete

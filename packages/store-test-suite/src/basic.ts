@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { expectRaw, expectRecord, expectSessionError, type Suite, storeTest } from './harness';
+import { expectRecord, expectSessionError, expectStored, type Suite, storeTest } from './harness';
 import { randomKey, record, textBytes } from './helpers';
 
 const CAPABILITY_FLAGS = [
@@ -50,8 +50,7 @@ export function basicTests(suite: Suite): void {
         const key = randomKey();
         const written = record({ ownerId: 'owner-1', expiresAt: Date.now() + 60_123 });
         await store.set(key, written);
-        expectRecord(await store.get(key), written, resolution, 'get');
-        await expectRaw(raw, key, written, resolution);
+        await expectStored({ store, raw, resolution }, key, written);
         expect(await raw.list(), 'raw.list() after one insert').toHaveLength(1);
       },
     );
@@ -78,8 +77,7 @@ export function basicTests(suite: Suite): void {
         const written = record({ version: 7 });
         await store.set(key, written);
         expectRecord(await store.get(key), written, resolution, 'first get');
-        expectRecord(await store.get(key), written, resolution, 'second get');
-        await expectRaw(raw, key, written, resolution);
+        await expectStored({ store, raw, resolution }, key, written, 'second get');
       },
     );
 
@@ -95,8 +93,7 @@ export function basicTests(suite: Suite): void {
           'SESSION_CONFLICT',
           'second insert',
         );
-        expectRecord(await store.get(key), first, resolution, 'get after the failed insert');
-        await expectRaw(raw, key, first, resolution, 'raw record after the failed insert');
+        await expectStored({ store, raw, resolution }, key, first, 'after the failed insert');
       },
     );
 
@@ -110,8 +107,7 @@ export function basicTests(suite: Suite): void {
       expectRecord(await store.get(a), ra, resolution, 'get a');
       expectRecord(await store.get(b), rb, resolution, 'get b');
       expect(await store.destroy(a)).toBe(true);
-      expectRecord(await store.get(b), rb, resolution, 'get b after destroying a');
-      await expectRaw(raw, b, rb, resolution);
+      await expectStored({ store, raw, resolution }, b, rb, 'b after destroying a');
       expect(await raw.list()).toHaveLength(1);
     });
 
@@ -136,8 +132,7 @@ export function basicTests(suite: Suite): void {
       await store.destroy(key);
       const again = record({ version: 1, ownerId: 'new-owner' });
       await store.set(key, again);
-      expectRecord(await store.get(key), again, resolution, 'get');
-      await expectRaw(raw, key, again, resolution);
+      await expectStored({ store, raw, resolution }, key, again);
     });
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { expectRaw, expectRecord, expectSessionError, type Suite, storeTest } from './harness';
+import { expectRaw, expectSessionError, expectStored, type Suite, storeTest } from './harness';
 import { randomKey, record, textBytes } from './helpers';
 
 /** `set` with `expectedVersion`: the lost-update protection core builds on. */
@@ -13,13 +13,11 @@ export function compareAndSetTests(suite: Suite): void {
         await store.set(key, record({ ownerId: 'alice' }));
         const second = record({ version: 2, ownerId: 'alice', payload: textBytes('second') });
         await store.set(key, second, { expectedVersion: 1 });
-        expectRecord(await store.get(key), second, resolution, 'get after the first CAS');
-        await expectRaw(raw, key, second, resolution);
+        await expectStored({ store, raw, resolution }, key, second, 'after the first CAS');
 
         const third = record({ version: 3, ownerId: 'alice', payload: textBytes('third') });
         await store.set(key, third, { expectedVersion: 2 });
-        expectRecord(await store.get(key), third, resolution, 'get after the second CAS');
-        await expectRaw(raw, key, third, resolution);
+        await expectStored({ store, raw, resolution }, key, third, 'after the second CAS');
         expect(await raw.list(), 'raw.list(): one record, rewritten in place').toHaveLength(1);
       },
     );
@@ -32,8 +30,7 @@ export function compareAndSetTests(suite: Suite): void {
       await expectRaw(raw, key, later, resolution, 'raw after extending');
       const sooner = record({ version: 3, expiresAt: Date.now() + 30_000 });
       await store.set(key, sooner, { expectedVersion: 2 });
-      expectRecord(await store.get(key), sooner, resolution, 'get after shortening');
-      await expectRaw(raw, key, sooner, resolution, 'raw after shortening');
+      await expectStored({ store, raw, resolution }, key, sooner, 'after shortening');
     });
 
     storeTest(
@@ -49,8 +46,7 @@ export function compareAndSetTests(suite: Suite): void {
           'SESSION_CONFLICT',
           'CAS with a stale version',
         );
-        expectRecord(await store.get(key), current, resolution, 'get after the failed CAS');
-        await expectRaw(raw, key, current, resolution, 'raw record after the failed CAS');
+        await expectStored({ store, raw, resolution }, key, current, 'after the failed CAS');
       },
     );
 
@@ -106,8 +102,7 @@ export function compareAndSetTests(suite: Suite): void {
       await expectRaw(raw, key, toBob, resolution, 'raw after moving to bob');
       const toNobody = record({ version: 3, ownerId: null });
       await store.set(key, toNobody, { expectedVersion: 2 });
-      expectRecord(await store.get(key), toNobody, resolution, 'get after clearing the owner');
-      await expectRaw(raw, key, toNobody, resolution, 'raw after clearing the owner');
+      await expectStored({ store, raw, resolution }, key, toNobody, 'after clearing the owner');
     });
   });
 }

@@ -1,8 +1,8 @@
 import { describe, expect } from 'vitest';
 import {
-  expectRaw,
   expectRecord,
   expectSessionError,
+  expectStored,
   type Suite,
   shortTtl,
   storeTest,
@@ -35,8 +35,7 @@ export function expiryTests(suite: Suite): void {
         // Whether the backend still holds it (no native TTL, or a lazy one) must not matter to get.
         const held = await raw.read(shortKey);
         if (held !== null) expect(held.expiresAt).toBeLessThanOrEqual(Date.now());
-        expectRecord(await store.get(longKey), long, resolution, 'the long-lived record');
-        await expectRaw(raw, longKey, long, resolution, 'raw long-lived record');
+        await expectStored({ store, raw, resolution }, longKey, long, 'the long-lived record');
       },
       { timeout: waitTimeout },
     );
@@ -61,8 +60,7 @@ export function expiryTests(suite: Suite): void {
 
         const fresh = record({ payload: textBytes('fresh'), ownerId: 'new' });
         await store.set(key, fresh);
-        expectRecord(await store.get(key), fresh, resolution, 'get after inserting over the expired record');
-        await expectRaw(raw, key, fresh, resolution);
+        await expectStored({ store, raw, resolution }, key, fresh, 'after inserting over the expired record');
         expect(await raw.list(), 'the expired record was replaced, not duplicated').toHaveLength(1);
       },
       { timeout: waitTimeout },
@@ -75,8 +73,7 @@ export function expiryTests(suite: Suite): void {
         const key = randomKey();
         const written = record({ expiresAt: YEAR_2100 });
         await store.set(key, written);
-        expectRecord(await store.get(key), written, resolution, 'get');
-        await expectRaw(raw, key, written, resolution);
+        await expectStored({ store, raw, resolution }, key, written);
         const touched = YEAR_2100 + 86_400_000;
         expect(await store.touch(key, touched)).toBe(true);
         expectRecord(await store.get(key), { ...written, expiresAt: touched }, resolution, 'get after touch');

@@ -209,6 +209,20 @@ export async function expectRaw(
   expectRecord(await raw.read(key), expected, resolution, what);
 }
 
+/**
+ * `get` returns `expected` and the backend holds it, as the raw reader sees it: the two checks
+ * almost every case makes after a write. `when` completes both messages ('after insert').
+ */
+export async function expectStored(
+  { store, raw, resolution }: Pick<Fixture, 'store' | 'raw' | 'resolution'>,
+  key: string,
+  expected: StoredRecord,
+  when?: string,
+): Promise<void> {
+  expectRecord(await store.get(key), expected, resolution, when ? `get ${when}` : 'get');
+  await expectRaw(raw, key, expected, resolution, when ? `raw record ${when}` : 'raw record');
+}
+
 /** Awaits a promise that must reject with a SessionError (optionally of one code); returns it. */
 export async function expectSessionError(
   promise: Promise<unknown>,

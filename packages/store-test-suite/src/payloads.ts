@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { expectBytes, expectRaw, expectRecord, type Suite, storeTest } from './harness';
+import { expectBytes, expectRaw, expectRecord, expectStored, type Suite, storeTest } from './harness';
 import { randomBytes, randomKey, record, textBytes } from './helpers';
 
 const MIB = 1024 * 1024;
@@ -42,13 +42,11 @@ export function payloadTests(suite: Suite): void {
           const key = randomKey();
           const inserted = record({ payload: make() });
           await store.set(key, inserted);
-          expectRecord(await store.get(key), inserted, resolution, 'get after insert');
-          await expectRaw(raw, key, inserted, resolution, 'raw after insert');
+          await expectStored({ store, raw, resolution }, key, inserted, 'after insert');
 
           const replaced = record({ version: 2, payload: make() });
           await store.set(key, replaced, { expectedVersion: 1 });
-          expectRecord(await store.get(key), replaced, resolution, 'get after CAS');
-          await expectRaw(raw, key, replaced, resolution, 'raw after CAS');
+          await expectStored({ store, raw, resolution }, key, replaced, 'after CAS');
         },
       );
     }

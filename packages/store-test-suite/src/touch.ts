@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { expectRaw, expectRecord, type Suite, shortTtl, storeTest, waitPast } from './harness';
+import { expectRaw, expectStored, type Suite, shortTtl, storeTest, waitPast } from './harness';
 import { randomKey, record } from './helpers';
 
 /** `touch`: moves expiry only; never rewrites the payload, never bumps the version, never resurrects. */
@@ -15,8 +15,7 @@ export function touchTests(suite: Suite): void {
         const later = Date.now() + 180_000;
         expect(await store.touch(key, later)).toBe(true);
         const moved = { ...written, expiresAt: later };
-        expectRecord(await store.get(key), moved, resolution, 'get after touch');
-        await expectRaw(raw, key, moved, resolution, 'raw after touch');
+        await expectStored({ store, raw, resolution }, key, moved, 'after touch');
 
         const sooner = Date.now() + 30_000;
         expect(await store.touch(key, sooner), 'touch to an earlier, still future time').toBe(true);
@@ -63,8 +62,7 @@ export function touchTests(suite: Suite): void {
 
         await waitPast(deadline, resolution);
         const survivor = { ...extended, expiresAt: farther };
-        expectRecord(await store.get(extendedKey), survivor, resolution, 'the extended record');
-        await expectRaw(raw, extendedKey, survivor, resolution, 'raw extended record');
+        await expectStored({ store, raw, resolution }, extendedKey, survivor, 'the extended record');
         expect(await store.get(shortenedKey), 'the shortened record').toBeNull();
       },
       { timeout: 30_000 + 4 * (shortTtl(suite.resolution) + suite.resolution) },

@@ -3,6 +3,7 @@ import {
   resolveSchemaLayout,
   type SchemaLayout,
   type SqlSchemaOptions,
+  tableDefinition,
 } from '@sessionkit/sql';
 
 /** Bracket-quotes an identifier part (already validated, so the escaping is only a second guard). */
@@ -20,21 +21,12 @@ const quote = quoteIdentifier;
  * so it is idempotent; index keys stay under SQL Server 2016's 1700-byte limit.
  */
 export function renderSchema(layout: SchemaLayout): string[] {
-  const table =
-    layout.table.schema === null
-      ? quote(layout.table.name)
-      : `${quote(layout.table.schema)}.${quote(layout.table.name)}`;
-  const text = 'NVARCHAR(255) COLLATE Latin1_General_100_BIN2';
-  const columns = [
-    `${quote(layout.key)} ${text} NOT NULL`,
-    ...(layout.namespace === null ? [] : [`${quote(layout.namespace)} ${text} NOT NULL DEFAULT N''`]),
-    `${quote(layout.version)} BIGINT NOT NULL`,
-    `${quote(layout.payload)} VARBINARY(MAX) NOT NULL`,
-    `${quote(layout.expiresAt)} BIGINT NOT NULL`,
-    ...(layout.createdAt === null ? [] : [`${quote(layout.createdAt)} BIGINT NOT NULL`]),
-    ...(layout.ownerId === null ? [] : [`${quote(layout.ownerId)} ${text} NULL`]),
-    `PRIMARY KEY CLUSTERED (${quote(layout.key)})`,
-  ];
+  const { table, columns } = tableDefinition(layout, quote, {
+    text: 'NVARCHAR(255) COLLATE Latin1_General_100_BIN2',
+    bytes: 'VARBINARY(MAX)',
+    emptyText: "N''",
+    primaryKey: 'PRIMARY KEY CLUSTERED',
+  });
   const index = ({ name, columns: on }: { name: string; columns: string[] }) =>
     `  CREATE INDEX ${quote(name)} ON ${table} (${on.map(quote).join(', ')});`;
   const body = [

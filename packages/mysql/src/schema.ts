@@ -3,6 +3,7 @@ import {
   resolveSchemaLayout,
   type SchemaLayout,
   type SqlSchemaOptions,
+  tableDefinition,
 } from '@sessionkit/sql';
 
 /** Backtick-quotes an identifier part (already validated, so the escaping is only a second guard). */
@@ -22,22 +23,17 @@ const quote = quoteIdentifier;
  * the two-column owner index.
  */
 export function renderSchema(layout: SchemaLayout): string[] {
-  const table =
-    layout.table.schema === null
-      ? quote(layout.table.name)
-      : `${quote(layout.table.schema)}.${quote(layout.table.name)}`;
-  const text = 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
-  const index = ({ name, columns }: { name: string; columns: string[] }) =>
-    `KEY ${quote(name)} (${columns.map(quote).join(', ')})`;
+  const { table, columns } = tableDefinition(layout, quote, {
+    text: 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
+    bytes: 'LONGBLOB',
+    emptyText: "''",
+    primaryKey: 'PRIMARY KEY',
+  });
+  const index = ({ name, columns: on }: { name: string; columns: string[] }) =>
+    `KEY ${quote(name)} (${on.map(quote).join(', ')})`;
+  // Indexes inline, so the one CREATE TABLE IF NOT EXISTS stays idempotent.
   const definitions = [
-    `${quote(layout.key)} ${text} NOT NULL`,
-    ...(layout.namespace === null ? [] : [`${quote(layout.namespace)} ${text} NOT NULL DEFAULT ''`]),
-    `${quote(layout.version)} BIGINT NOT NULL`,
-    `${quote(layout.payload)} LONGBLOB NOT NULL`,
-    `${quote(layout.expiresAt)} BIGINT NOT NULL`,
-    ...(layout.createdAt === null ? [] : [`${quote(layout.createdAt)} BIGINT NOT NULL`]),
-    ...(layout.ownerId === null ? [] : [`${quote(layout.ownerId)} ${text} NULL`]),
-    `PRIMARY KEY (${quote(layout.key)})`,
+    ...columns,
     index(layout.expiresIndex),
     ...(layout.ownerIndex === null ? [] : [index(layout.ownerIndex)]),
   ];

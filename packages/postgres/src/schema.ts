@@ -3,6 +3,7 @@ import {
   resolveSchemaLayout,
   type SchemaLayout,
   type SqlSchemaOptions,
+  tableDefinition,
 } from '@sessionkit/sql';
 
 /**
@@ -11,21 +12,12 @@ import {
  * than a linguistic collation). Times are BIGINT epoch milliseconds from the app's clock.
  */
 export function renderSchema(layout: SchemaLayout, quote: (part: string) => string): string[] {
-  const table =
-    layout.table.schema === null
-      ? quote(layout.table.name)
-      : `${quote(layout.table.schema)}.${quote(layout.table.name)}`;
-  const text = 'VARCHAR(255) COLLATE "C"';
-  const columns = [
-    `${quote(layout.key)} ${text} NOT NULL`,
-    ...(layout.namespace === null ? [] : [`${quote(layout.namespace)} ${text} NOT NULL DEFAULT ''`]),
-    `${quote(layout.version)} BIGINT NOT NULL`,
-    `${quote(layout.payload)} BYTEA NOT NULL`,
-    `${quote(layout.expiresAt)} BIGINT NOT NULL`,
-    ...(layout.createdAt === null ? [] : [`${quote(layout.createdAt)} BIGINT NOT NULL`]),
-    ...(layout.ownerId === null ? [] : [`${quote(layout.ownerId)} ${text} NULL`]),
-    `PRIMARY KEY (${quote(layout.key)})`,
-  ];
+  const { table, columns } = tableDefinition(layout, quote, {
+    text: 'VARCHAR(255) COLLATE "C"',
+    bytes: 'BYTEA',
+    emptyText: "''",
+    primaryKey: 'PRIMARY KEY',
+  });
   const index = ({ name, columns: on }: { name: string; columns: string[] }) =>
     `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${on.map(quote).join(', ')})`;
   return [

@@ -31,10 +31,12 @@ export {
 } from './options';
 export { type JitteredTimer, type JitteredTimerOptions, startJitteredTimer } from './prune-timer';
 export {
+  type ColumnTypes,
   joinStatements,
   resolveSchemaLayout,
   type SchemaLayout,
   type SqlSchemaOptions,
+  tableDefinition,
 } from './schema';
 export { createSqlStore, type SqlStore, type SqlStoreSetup } from './sql-store';
 export type { InsertRow, SqlResult, SqlSyntax, SqlValue, Statement } from './statement';

@@ -94,3 +94,48 @@ export function resolveSchemaLayout(options: SqlSchemaOptions | undefined, conte
 export function joinStatements(statements: readonly string[]): string {
   return `${statements.map((statement) => (statement.trimEnd().endsWith(';') ? statement : `${statement};`)).join('\n\n')}\n`;
 }
+
+/** The column types one dialect writes in its `CREATE TABLE`. */
+export interface ColumnTypes {
+  /** Keys, namespaces and owner ids: a binary-collated string of up to 255 characters. */
+  text: string;
+  /** The payload. */
+  bytes: string;
+  /** The empty string literal for the namespace column's default (`''`, or `N''` on SQL Server). */
+  emptyText: string;
+  /** The primary key clause's keyword (`PRIMARY KEY`, or `PRIMARY KEY CLUSTERED`). */
+  primaryKey: string;
+}
+
+/**
+ * The quoted table name and the column definitions of the session table, the same in every
+ * dialect but for the types: the dialects differ in quoting, types, indexes and idempotence, and
+ * keep only those. Times are BIGINT epoch milliseconds from the app's clock.
+ *
+ * @example
+ * const { table, columns } = tableDefinition(layout, quote, { text: 'VARCHAR(255) COLLATE "C"', bytes: 'BYTEA', emptyText: "''", primaryKey: 'PRIMARY KEY' });
+ */
+export function tableDefinition(
+  layout: SchemaLayout,
+  quote: (part: string) => string,
+  types: ColumnTypes,
+): { table: string; columns: string[] } {
+  const { text } = types;
+  const table =
+    layout.table.schema === null
+      ? quote(layout.table.name)
+      : `${quote(layout.table.schema)}.${quote(layout.table.name)}`;
+  const columns = [
+    `${quote(layout.key)} ${text} NOT NULL`,
+    ...(layout.namespace === null
+      ? []
+      : [`${quote(layout.namespace)} ${text} NOT NULL DEFAULT ${types.emptyText}`]),
+    `${quote(layout.version)} BIGINT NOT NULL`,
+    `${quote(layout.payload)} ${types.bytes} NOT NULL`,
+    `${quote(layout.expiresAt)} BIGINT NOT NULL`,
+    ...(layout.createdAt === null ? [] : [`${quote(layout.createdAt)} BIGINT NOT NULL`]),
+    ...(layout.ownerId === null ? [] : [`${quote(layout.ownerId)} ${text} NULL`]),
+    `${types.primaryKey} (${quote(layout.key)})`,
+  ];
+  return { table, columns };
+}

@@ -2,7 +2,7 @@
  * `pnpm bench` (full, about half an hour) and `pnpm bench:quick` (under a minute): sessionkit
  * against the session libraries people use today, side by side in one run on one machine.
  *
- *   node --import tsx src/main.ts [--quick] [--only=commands,lost,http,store,payload,memory,core]
+ *   node --import tsx src/main.ts [--quick] [--only=commands,lost,http,store,payload,memory,core] [--group=<title text>]
  *
  * Redis, PostgreSQL and MariaDB are private instances started (and stopped) by this run on free
  * ports, so nobody else's traffic enters a count. Results go to results/<profile>-latest.{json,md}.
@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goalTable } from './goal-table';
 import type { Services } from './http/server-handle';
 import { startPrivateMariadb } from './infra/mariadb';
 import { startPrivatePostgres } from './infra/postgres';
@@ -50,6 +51,8 @@ for (const section of only) {
     process.exit(2);
   }
 }
+// A developer aid: `--group=SQL` runs only the HTTP groups whose title contains that text.
+const groupArg = args.find((arg) => arg.startsWith('--group='))?.slice('--group='.length);
 const profile = quick ? QUICK : FULL;
 const benchDir = fileURLToPath(new URL('../', import.meta.url));
 const started = Date.now();
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
   }
   const results: BenchResults = {
     profile: quick ? 'quick' : 'full',
-    command: `pnpm bench${quick ? ':quick' : ''}${onlyArg ? ` -- ${onlyArg}` : ''}`,
+    command: `pnpm bench${quick ? ':quick' : ''}${onlyArg || groupArg ? ' --' : ''}${onlyArg ? ` ${onlyArg}` : ''}${groupArg ? ` --group=${groupArg}` : ''}`,
     startedAt: new Date(started).toISOString(),
     finishedAt: '',
     commit: gitCommit(),
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
     }
     if (only.has('http')) {
       results.throughput = [];
-      for (const group of throughputGroups(profile)) {
+      for (const group of throughputGroups(profile).filter((g) => !groupArg || g.title.includes(groupArg))) {
         log(`HTTP: ${group.title}`);
         results.throughput.push(await runGroup(group, services, profile, log));
       }
@@ -156,9 +159,13 @@ async function main(): Promise<void> {
   results.loadAtEnd = loadavg();
   const outDir = join(benchDir, 'results');
   mkdirSync(outDir, { recursive: true });
-  const base = join(outDir, `${results.profile}-latest`);
+  // A run of some sections or groups must not replace the last complete run's figures.
+  const base = join(outDir, `${onlyArg || groupArg ? 'partial' : results.profile}-latest`);
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.md`, renderReport(results));
+  // The goal table last, so anyone can see where the project stands after one run.
+  const goal = goalTable(results);
+  if (goal) process.stdout.write(`\n${goal}\n\n`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${base}.md`);
 }
 

@@ -3,6 +3,7 @@
  *   node --import tsx src/report.ts results/full-latest.json > report.md
  */
 import { readFileSync } from 'node:fs';
+import { goalTable } from './goal-table';
 import { fmt, fmtSpread, median, spread } from './lib/stats';
 import type { BenchResults } from './results';
 import type { CellResult, GroupResult } from './sections/http-throughput';
@@ -336,6 +337,7 @@ export function renderReport(results: BenchResults): string {
     ),
   );
   const sections: Array<[string, string]> = [
+    ['Session cost against the peers (issue 19 goal)', goalTable(results)],
     ['Goals', results.throughput || results.lostUpdates || results.storeLevel ? goals(results) : ''],
     ['Store commands per request', commandsSection(results)],
     ['Lost updates', results.lostUpdates ? lostSection(results) : ''],

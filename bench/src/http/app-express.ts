@@ -1,11 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSessionMiddleware, sessionOf } from '@sessionkit/express';
-import { RedisStore } from 'connect-redis';
 import express, { type Request } from 'express';
 import session from 'express-session';
-import { createClient } from 'redis';
 import { openSessionkitStore } from './child-stores';
+import { openPeerStore } from './peer-stores';
 import type { ServerApp } from './protocol';
 import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
 
@@ -66,14 +65,8 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
       res.json({ keys: presentKeys((k) => s.get(k), req.query.n), counter: s.get('counter') ?? 0 });
     });
   } else {
-    let store: session.Store | undefined;
-    if (variant.store === 'redis') {
-      const client = createClient({ url: env.BENCH_REDIS_URL });
-      client.on('error', () => undefined);
-      await client.connect();
-      closers.push(() => client.quit());
-      store = new RedisStore({ client, prefix: `${env.BENCH_PREFIX}:` });
-    }
+    const { store, close } = await openPeerStore(variant.store, env);
+    closers.push(close);
     // express-session's README settings for a login session; MemoryStore when no store is given.
     app.use(
       session({

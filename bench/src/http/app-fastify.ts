@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { sessionPlugin } from '@sessionkit/fastify';
-import { RedisStore } from 'connect-redis';
 import Fastify, { type FastifyPluginCallback, type FastifyRequest } from 'fastify';
-import { createClient } from 'redis';
 import { openSessionkitStore } from './child-stores';
+import { openPeerStore } from './peer-stores';
 import type { ServerApp } from './protocol';
 import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
 
@@ -79,15 +78,9 @@ export async function fastifyApp(variant: Variant, env: ChildEnv): Promise<Serve
       counter: request.session.get('counter') ?? 0,
     }));
   } else {
-    let store: unknown;
-    if (variant.store === 'redis') {
-      // @fastify/session documents connect-redis as its Redis store.
-      const client = createClient({ url: env.BENCH_REDIS_URL });
-      client.on('error', () => undefined);
-      await client.connect();
-      closers.push(() => client.quit());
-      store = new RedisStore({ client, prefix: `${env.BENCH_PREFIX}:` });
-    }
+    // @fastify/session takes express-session's stores (it documents connect-redis for Redis).
+    const { store, close } = await openPeerStore(variant.store, env);
+    closers.push(close);
     await app.register(fastifyCookie);
     // Defaults otherwise (rolling: true keeps the expiry sliding, as sessionkit's idle timeout does);
     // saveUninitialized: false so, like sessionkit, an untouched visit stores nothing.

@@ -26,8 +26,14 @@ const PEERS: Record<Framework, string> = {
 const PEER_STORES: Partial<Record<`${Framework}/${StoreKind}`, string>> = {
   'express/memory': 'MemoryStore',
   'express/redis': 'connect-redis',
+  'express/file': 'session-file-store',
+  'express/postgres': 'connect-pg-simple',
+  'express/mariadb': 'express-mysql-session',
   'fastify/memory': 'MemoryStore',
   'fastify/redis': 'connect-redis',
+  'fastify/file': 'session-file-store',
+  'fastify/postgres': 'connect-pg-simple',
+  'fastify/mariadb': 'express-mysql-session',
   'koa/cookie': 'cookie store',
   'koa/redis': 'koa-redis',
 };

@@ -69,23 +69,22 @@ export function throughputGroups(profile: Profile): Group[] {
     ],
     scenarios: ALL_SCENARIOS,
   });
-  return [
-    peers('express'),
-    peers('fastify'),
-    peers('koa'),
-    {
-      title: 'sessionkit stores (Express)',
-      variants: [
-        v('express', 'bare', 'none'),
-        v('express', 'sessionkit', 'memory'),
-        v('express', 'sessionkit', 'file'),
-        v('express', 'sessionkit', 'redis'),
-        v('express', 'sessionkit', 'mariadb'),
-        v('express', 'sessionkit', 'postgres'),
-      ],
-      scenarios: ALL_SCENARIOS,
-    },
-  ];
+  // The file, PostgreSQL and MariaDB stores against the express-session stores users install for
+  // those backends (@fastify/session takes the same stores).
+  const backends = (framework: 'express' | 'fastify'): Group => ({
+    title: `${framework[0]?.toUpperCase()}${framework.slice(1)}, file and SQL stores`,
+    variants: [
+      v(framework, 'bare', 'none'),
+      v(framework, 'sessionkit', 'file'),
+      v(framework, 'peer', 'file'),
+      v(framework, 'sessionkit', 'postgres'),
+      v(framework, 'peer', 'postgres'),
+      v(framework, 'sessionkit', 'mariadb'),
+      v(framework, 'peer', 'mariadb'),
+    ],
+    scenarios: ALL_SCENARIOS,
+  });
+  return [peers('express'), peers('fastify'), peers('koa'), backends('express'), backends('fastify')];
 }
 
 /**

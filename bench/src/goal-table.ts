@@ -1,0 +1,124 @@
+/**
+ * The performance goal of issue 19, one row per framework × store × route: sessionkit's session
+ * cost at most 2/3 of the peer's (ratio ≥ 1.5) and its req/s never below the peer's. Session cost
+ * is the server's CPU per request minus the bare framework's. Every ratio is taken inside one
+ * round, where the bare server, the peer and sessionkit ran one after the other; the row gives the
+ * median over rounds and their range, because this machine's speed drifts between rounds and a
+ * ratio of medians from different moments would mix that drift in.
+ */
+import { fmt, type Spread, spread } from './lib/stats';
+import type { BenchResults } from './results';
+import type { CellResult, GroupResult } from './sections/http-throughput';
+
+/** Peer cost over sessionkit cost must reach this; req/s must reach REQ_RATIO_GOAL of the peer's. */
+export const COST_RATIO_GOAL = 1.5;
+export const REQ_RATIO_GOAL = 1;
+
+const ROUTES = ['read/200', 'write/200', 'login'];
+
+export interface GoalRow {
+  framework: string;
+  store: string;
+  route: string;
+  peer: string;
+  /** Peer's session cost / sessionkit's, per round. */
+  costRatio: Spread;
+  /** sessionkit's req/s / the peer's, per round. */
+  reqRatio: Spread;
+  /** sessionkit's session cost in µs, per round. */
+  cost: Spread;
+  met: boolean;
+}
+
+function cellOf(group: GroupResult, variant: string, scenario: string): CellResult | undefined {
+  return group.cells.find((c) => c.variant === variant && c.scenario === scenario);
+}
+
+/** The peer a sessionkit variant is compared with: the same framework and store (Koa's memory peer keeps its sessions in the cookie). */
+function peerOf(group: GroupResult, framework: string, store: string): string | undefined {
+  const ids = group.variants.map((v) => v.id);
+  return [`${framework}/peer/${store}`, ...(store === 'memory' ? [`${framework}/peer/cookie`] : [])].find(
+    (id) => ids.includes(id),
+  );
+}
+
+export function goalRows(results: BenchResults): GoalRow[] {
+  const rows: GoalRow[] = [];
+  for (const group of results.throughput ?? []) {
+    for (const variant of group.variants.filter((v) => v.id.includes('/sessionkit/'))) {
+      const [framework = '', , store = ''] = variant.id.split('/');
+      const peer = peerOf(group, framework, store);
+      if (!peer) continue;
+      for (const route of ROUTES.filter((r) => group.scenarios.includes(r))) {
+        const bare = cellOf(group, `${framework}/bare/none`, route)?.samples ?? [];
+        const mine = cellOf(group, variant.id, route)?.samples ?? [];
+        const theirs = cellOf(group, peer, route)?.samples ?? [];
+        const rounds = Math.min(bare.length, mine.length, theirs.length);
+        const costs: number[] = [];
+        const costRatios: number[] = [];
+        const reqRatios: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+          const b = bare[i]?.cpuPerRequest ?? Number.NaN;
+          const own = (mine[i]?.cpuPerRequest ?? Number.NaN) - b;
+          costs.push(own);
+          costRatios.push(((theirs[i]?.cpuPerRequest ?? Number.NaN) - b) / own);
+          reqRatios.push((mine[i]?.reqPerSec ?? Number.NaN) / (theirs[i]?.reqPerSec ?? Number.NaN));
+        }
+        const costRatio = spread(costRatios);
+        const reqRatio = spread(reqRatios);
+        rows.push({
+          framework,
+          store,
+          route,
+          peer: group.variants.find((v) => v.id === peer)?.label ?? peer,
+          costRatio,
+          reqRatio,
+          cost: spread(costs),
+          met: costRatio.median >= COST_RATIO_GOAL && reqRatio.median >= REQ_RATIO_GOAL,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+const range = (s: Spread, digits: number) =>
+  s.n === 0 ? 'n/a' : `x${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+
+/** The goal table as Markdown; empty when the run measured no HTTP group with a peer. */
+export function goalTable(results: BenchResults): string {
+  const rows = goalRows(results);
+  if (rows.length === 0) return '';
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const header = [
+    'route',
+    'framework',
+    'store',
+    'peer',
+    'session cost ratio',
+    'req/s ratio',
+    'sessionkit cost µs',
+    'goal',
+  ];
+  return [
+    `Goal: session cost ratio (peer's / sessionkit's) ≥ ${COST_RATIO_GOAL} and req/s ratio ≥ ${REQ_RATIO_GOAL}, ` +
+      `medians over ${rows[0]?.costRatio.n ?? 0} rounds (range in brackets), each ratio within one round.`,
+    '',
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map((r) =>
+      line([
+        r.route,
+        r.framework,
+        r.store,
+        r.peer,
+        range(r.costRatio, 2),
+        range(r.reqRatio, 2),
+        fmt(r.cost.median, 0),
+        r.met ? 'met' : 'missed',
+      ]),
+    ),
+    '',
+    `${rows.filter((r) => r.met).length} of ${rows.length} met.`,
+  ].join('\n');
+}

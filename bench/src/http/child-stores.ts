@@ -14,13 +14,14 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-function required(value: string | undefined, name: string): string {
+/** The environment variable's value; a server child started without it is a harness bug. */
+export function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is not set for this server child`);
   return value;
 }
 
 /** The same pool sizes for every SQL run: 10 connections, as the drivers' defaults. */
-const POOL_SIZE = 10;
+export const POOL_SIZE = 10;
 
 export async function openSessionkitStore(kind: StoreKind, env: ChildEnv): Promise<OpenedStore> {
   const prune = env.BENCH_NO_PRUNE ? { pruneInterval: 0 } : {};

@@ -9,6 +9,7 @@ import { RedisStore } from 'connect-redis';
 import session from 'express-session';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { POOL_SIZE, required } from './child-stores';
 import { type ChildEnv, MAX_AGE_MS, type StoreKind } from './variants';
 
 const require = createRequire(import.meta.url);
@@ -18,14 +19,6 @@ export interface PeerStore {
   store: session.Store | undefined;
   close(): Promise<void>;
 }
-
-function required(value: string | undefined, name: string): string {
-  if (!value) throw new Error(`${name} is not set for this server child`);
-  return value;
-}
-
-/** The same pool size as sessionkit's SQL stores in this bench. */
-const POOL_SIZE = 10;
 
 export async function openPeerStore(kind: StoreKind, env: ChildEnv): Promise<PeerStore> {
   switch (kind) {

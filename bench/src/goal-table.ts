@@ -6,9 +6,9 @@
  * median over rounds and their range, because this machine's speed drifts between rounds and a
  * ratio of medians from different moments would mix that drift in.
  */
-import { fmt, type Spread, spread } from './lib/stats';
-import type { BenchResults } from './results';
-import type { CellResult, GroupResult } from './sections/http-throughput';
+import { fmt, fmtSpread, type Spread, spread } from './lib/stats';
+import { type BenchResults, cellOf } from './results';
+import type { GroupResult } from './sections/http-throughput';
 
 /** Peer cost over sessionkit cost must reach this; req/s must reach REQ_RATIO_GOAL of the peer's. */
 export const COST_RATIO_GOAL = 1.5;
@@ -28,10 +28,6 @@ export interface GoalRow {
   /** sessionkit's session cost in µs, per round. */
   cost: Spread;
   met: boolean;
-}
-
-function cellOf(group: GroupResult, variant: string, scenario: string): CellResult | undefined {
-  return group.cells.find((c) => c.variant === variant && c.scenario === scenario);
 }
 
 /** The peer a sessionkit variant is compared with: the same framework and store (Koa's memory peer keeps its sessions in the cookie). */
@@ -82,8 +78,7 @@ export function goalRows(results: BenchResults): GoalRow[] {
   return rows;
 }
 
-const range = (s: Spread, digits: number) =>
-  s.n === 0 ? 'n/a' : `x${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+const range = (s: Spread, digits: number) => (s.n === 0 ? 'n/a' : `x${fmtSpread(s, digits)}`);
 
 /** The goal table as Markdown; empty when the run measured no HTTP group with a peer. */
 export function goalTable(results: BenchResults): string {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { goalTable } from './goal-table';
 import { fmt, fmtSpread, median, spread } from './lib/stats';
-import type { BenchResults } from './results';
+import { type BenchResults, cellOf } from './results';
 import type { CellResult, GroupResult } from './sections/http-throughput';
 
 const GOALS = { readAddedMicros: 20, writeAddedMicros: 40, throughputRatio: 1.5, storeGetRatio: 0.9 };
@@ -15,10 +15,6 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-function cell(group: GroupResult, variant: string, scenario: string): CellResult | undefined {
-  return group.cells.find((c) => c.variant === variant && c.scenario === scenario);
-}
-
 function metric(c: CellResult | undefined, pick: (s: CellResult['samples'][number]) => number) {
   return spread(c?.samples.map(pick) ?? []);
 }
@@ -26,9 +22,9 @@ function metric(c: CellResult | undefined, pick: (s: CellResult['samples'][numbe
 /** Median CPU per request of a variant minus that of the bare framework in the same group. */
 export function addedCpu(group: GroupResult, variant: string, scenario: string): number {
   const framework = variant.split('/')[0];
-  const bare = cell(group, `${framework}/bare/none`, scenario);
+  const bare = cellOf(group, `${framework}/bare/none`, scenario);
   return (
-    metric(cell(group, variant, scenario), (s) => s.cpuPerRequest).median -
+    metric(cellOf(group, variant, scenario), (s) => s.cpuPerRequest).median -
     metric(bare, (s) => s.cpuPerRequest).median
   );
 }
@@ -42,7 +38,7 @@ function httpTable(group: GroupResult): string {
   const rows: string[][] = [];
   for (const scenario of group.scenarios) {
     for (const variant of group.variants) {
-      const c = cell(group, variant.id, scenario);
+      const c = cellOf(group, variant.id, scenario);
       const bare = variant.id.includes('/bare/');
       const errors = c?.samples.reduce((sum, s) => sum + s.errors, 0) ?? 0;
       rows.push([
@@ -117,10 +113,10 @@ export function goals(results: BenchResults): string {
       const peer = group.variants.find((v) => v.id === sk.id.replace('/sessionkit/', '/peer/'));
       if (!peer) continue;
       for (const scenario of group.scenarios) {
-        const mine = metric(cell(group, sk.id, scenario), (s) => s.reqPerSec).median;
-        const theirs = metric(cell(group, peer.id, scenario), (s) => s.reqPerSec).median;
-        const cpuMine = metric(cell(group, sk.id, scenario), (s) => s.cpuPerRequest).median;
-        const cpuTheirs = metric(cell(group, peer.id, scenario), (s) => s.cpuPerRequest).median;
+        const mine = metric(cellOf(group, sk.id, scenario), (s) => s.reqPerSec).median;
+        const theirs = metric(cellOf(group, peer.id, scenario), (s) => s.reqPerSec).median;
+        const cpuMine = metric(cellOf(group, sk.id, scenario), (s) => s.cpuPerRequest).median;
+        const cpuTheirs = metric(cellOf(group, peer.id, scenario), (s) => s.cpuPerRequest).median;
         const ratio = mine / theirs;
         rows.push([
           `throughput vs ${peer.label}, ${scenario}`,

@@ -1,7 +1,7 @@
 import type { MachineNotes } from './lib/machine';
 import type { CommandsResult } from './sections/commands';
 import type { CoreCostRow } from './sections/core-costs';
-import type { GroupResult } from './sections/http-throughput';
+import type { CellResult, GroupResult } from './sections/http-throughput';
 import type { LostUpdateRow } from './sections/lost-updates';
 import type { MemoryChildResult } from './sections/memory-child';
 import type { PayloadRow } from './sections/payload';
@@ -28,4 +28,9 @@ export interface BenchResults {
   payload?: PayloadRow[];
   memory?: MemoryChildResult[];
   coreCosts?: CoreCostRow[];
+}
+
+/** The measurements of one variant in one scenario, if the group has them. */
+export function cellOf(group: GroupResult, variant: string, scenario: string): CellResult | undefined {
+  return group.cells.find((c) => c.variant === variant && c.scenario === scenario);
 }

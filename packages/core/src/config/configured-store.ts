@@ -88,9 +88,7 @@ function explainFailure(
  * Wraps a store created from configuration: adds the description, failures that name the store
  * and their cause (through `explain`, when the store package knows better than the driver), and
  * a close() that stops the store and then closes the driver client that was created for it (and
- * only that one).
-
- * Used by `createStoreFromConfig` on what a descriptor's `open` returned.
+ * only that one). Used by `createStoreFromConfig` on what a descriptor's `open` returned.
  */
 export function toConfiguredStore(
   store: SessionStore,
@@ -128,7 +126,6 @@ export function toConfiguredStore(
  * Runs a store's schema creation for `createStoreFromConfig(…, { createSchema: true })`: on
  * failure (no CREATE privilege, an unreachable server) the driver client opened for the store is
  * closed and the error names the store and the cause, like every other failure of that store.
-
  */
 export async function createSchemaOrClose(
   store: ConfiguredStore,

@@ -6,7 +6,7 @@ import {
   toConfiguredStore,
 } from './configured-store';
 import type { StoreConfig, StoreConfigSource, StoreDescriptor } from './descriptor';
-import { KNOWN_STORES } from './known-stores';
+import { KNOWN_STORES, type KnownStore } from './known-stores';
 import { passwordsIn, scrub } from './redact';
 import { settingError } from './settings';
 import { schemeOf, storeUrlError } from './url-parts';
@@ -130,39 +130,37 @@ interface Found {
 /** The descriptor for a URL's scheme or an object's `type`: the app's own first, then the known ones. */
 async function findDescriptor(input: StoreConfigSource, options: StoreFromConfigOptions): Promise<Found> {
   const own = options.stores ?? [];
-  const known = [...own, ...KNOWN_STORES];
-  let match: (candidate: { type: string; schemes: readonly string[] }) => boolean;
+  // The app's own descriptors first, so one of them can stand in for a known store.
+  const candidates: ReadonlyArray<StoreDescriptor | KnownStore> = [...own, ...KNOWN_STORES];
+  let found: StoreDescriptor | KnownStore | undefined;
   if (typeof input === 'string') {
     const scheme = schemeOf(input);
     if (scheme === undefined) {
       storeUrlError(input, 'it is not of the form scheme://[credentials@]host[:port][/path][?options]');
     }
-    match = (candidate) => candidate.schemes.includes(scheme);
-    if (!known.some(match)) {
-      const schemes = known.flatMap((candidate) => candidate.schemes.map((s) => `${s}:`));
+    found = candidates.find((candidate) => candidate.schemes.includes(scheme));
+    if (!found) {
+      const schemes = candidates.flatMap((candidate) => candidate.schemes.map((s) => `${s}:`));
       storeUrlError(input, `the scheme "${scheme}:" is not a session store (use ${schemes.join(', ')})`);
     }
   } else {
     if (typeof input !== 'object' || input === null)
       settingError('config', 'must be an object with a "type", or a URL string.');
     const { type } = input;
-    match = (candidate) => candidate.type === type;
-    if (typeof type !== 'string' || !known.some(match)) {
-      const types = [...new Set(known.map((candidate) => candidate.type))];
+    found = candidates.find((candidate) => candidate.type === type);
+    if (!found) {
+      const types = [...new Set(candidates.map((candidate) => candidate.type))];
       settingError('type', `must be one of ${types.join(', ')} (got ${JSON.stringify(type)}).`);
     }
   }
-  const mine = own.find(match);
-  if (mine) return { descriptor: mine, packages: [] };
-  const entry = KNOWN_STORES.find(match);
-  if (!entry) throw new Error('unreachable: a match was found above');
-  if (entry.builtIn) return { descriptor: entry.builtIn, packages: [] };
+  if (!('packages' in found)) return { descriptor: found, packages: [] };
+  if (found.builtIn) return { descriptor: found.builtIn, packages: [] };
   const descriptor = await loadDescriptor(
-    entry.type,
-    entry.packages,
+    found.type,
+    found.packages,
     options.importModule ?? importFromAppOrCore,
   );
-  return { descriptor, packages: entry.packages };
+  return { descriptor, packages: found.packages };
 }
 
 /** The password of a configuration, in every form a message could echo it. */

@@ -42,6 +42,7 @@ export async function openSessionkitStore(kind: StoreKind, env: ChildEnv): Promi
       const redis = new Redis(required(env.BENCH_REDIS_URL, 'BENCH_REDIS_URL'), {
         maxRetriesPerRequest: 1,
         commandTimeout: 2000,
+        enableAutoPipelining: true,
       });
       const store = createRedisStore(redis, { prefix: `${env.BENCH_PREFIX}:` });
       return { store, close: async () => void redis.disconnect() };

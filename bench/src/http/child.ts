@@ -18,9 +18,9 @@ function send(message: FromChild): void {
 async function main(): Promise<void> {
   const env = process.env as unknown as ChildEnv;
   const variant = JSON.parse(env.BENCH_VARIANT) as Variant;
-  const profiler = env.BENCH_CPU_PROFILE ? await startProfiler() : undefined;
   const build = { express: expressApp, fastify: fastifyApp, koa: koaApp }[variant.framework];
   let app: ServerApp;
+  let stopProfiler: (() => Promise<unknown>) | undefined;
   try {
     app = await build(variant, env);
   } catch (error) {
@@ -31,10 +31,12 @@ async function main(): Promise<void> {
     if (message.type === 'cpu') {
       const { user, system } = process.cpuUsage();
       send({ type: 'cpu', id: message.id, user, system, rss: process.memoryUsage.rss() });
+    } else if (message.type === 'profile') {
+      if (message.action === 'start') stopProfiler = await startProfiler();
+      else if (stopProfiler) writeFileSync(message.file, JSON.stringify(await stopProfiler()));
+      send({ type: 'profiled', id: message.id });
     } else if (message.type === 'close') {
       await app.close().catch(() => undefined);
-      if (profiler && env.BENCH_CPU_PROFILE)
-        writeFileSync(env.BENCH_CPU_PROFILE, JSON.stringify(await profiler()));
       process.exit(0);
     }
   });
@@ -43,11 +45,13 @@ async function main(): Promise<void> {
   send({ type: 'ready', port: app.port });
 }
 
-/** A V8 CPU profile of this server (BENCH_CPU_PROFILE=file), for finding where its time goes. */
+/** A V8 CPU profile of this server over a window the parent chooses (src/cpu-breakdown.ts). */
 async function startProfiler(): Promise<() => Promise<unknown>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  // 100 µs rather than V8's default 1 ms: steps of a few µs per request need many samples.
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
   return async () => (await session.post('Profiler.stop')).profile;
 }

@@ -10,9 +10,15 @@ export interface ServerApp {
 }
 
 /** Messages the parent sends. */
-export type ToChild = { type: 'cpu'; id: number } | { type: 'close' };
+export type ToChild =
+  | { type: 'cpu'; id: number }
+  | { type: 'close' }
+  /** Starts the V8 profiler, or stops it and writes the profile to `file` (src/cpu-breakdown.ts). */
+  | { type: 'profile'; id: number; action: 'start' }
+  | { type: 'profile'; id: number; action: 'stop'; file: string };
 /** Messages the child sends. */
 export type FromChild =
   | { type: 'ready'; port: number }
   | { type: 'failed'; error: string }
-  | { type: 'cpu'; id: number; user: number; system: number; rss: number };
+  | { type: 'cpu'; id: number; user: number; system: number; rss: number }
+  | { type: 'profiled'; id: number };

@@ -17,6 +17,8 @@ export interface ServerHandle {
   pid: number;
   /** Process CPU time (user + system) in µs, read inside the child. */
   cpuMicros(): Promise<number>;
+  /** Starts the child's V8 profiler, or stops it and has the child write the profile to `file`. */
+  profile(action: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,9 +97,23 @@ export async function startServer(
         if (!child.send({ type: 'cpu', id } satisfies ToChild)) reject(new Error('server child is gone'));
       });
     },
+    profile(action, file = '') {
+      const id = ++ask;
+      return new Promise((resolve, reject) => {
+        const onMessage = (message: FromChild) => {
+          if (message.type !== 'profiled' || message.id !== id) return;
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+        const message: ToChild =
+          action === 'start' ? { type: 'profile', id, action } : { type: 'profile', id, action, file };
+        if (!child.send(message)) reject(new Error('server child is gone'));
+      });
+    },
     async stop() {
       if (child.exitCode === null && child.connected) {
-        // A clean close first (the server may have a profile to write), then a signal if it hangs.
+        // A clean close first (the app closes its store), then a signal if it hangs.
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.send({ type: 'close' } satisfies ToChild);
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);

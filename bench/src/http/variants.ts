@@ -91,8 +91,6 @@ export interface ChildEnv {
   BENCH_NO_PRUNE?: string;
   /** Bare Fastify only: an onRequest hook busy-waits this many µs (`pnpm calibrate`). */
   BENCH_BUSY_WAIT_US?: string;
-  /** Writes a V8 CPU profile of the server to this file when it closes (a developer aid). */
-  BENCH_CPU_PROFILE?: string;
 }
 
 /** How many of the lost-update keys k0..k(n-1) the session holds. */

@@ -35,7 +35,7 @@ describe('load and commit', () => {
     first.set('tags', new Set(['a', 'b']));
     const setCookie = await manager.commit(first);
     expect(setCookie).toMatch(
-      /^sid=[^;]+; Path=\/; Expires=[^;]+; Max-Age=86400; HttpOnly; Secure; SameSite=Lax$/,
+      /^sid=[^;]+; Path=\/; Expires=[^;]+; Max-Age=86461; HttpOnly; Secure; SameSite=Lax$/,
     );
 
     const second = await manager.load(cookiePair(setCookie));

@@ -3,7 +3,13 @@
  * backup (memory → store), swap-out and eviction. Internal; `tiered-store.ts` builds the public
  * SessionStore on top of it and `maintenance.ts` schedules the background moves.
  */
-import { callStore, isSessionError, SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import {
+  callStore,
+  isSessionError,
+  SessionStoreError,
+  type StoreCall,
+  type StoredRecord,
+} from '@sessionkit/core';
 import { SessionCapacityError } from './capacity-error';
 import { type Entry, needsWrite } from './entry';
 import { KeyedLock } from './keyed-lock';
@@ -48,6 +54,8 @@ export class TierCore {
   /** Called when the first entry arrives, to start the maintenance timer lazily. */
   onFirstEntry: () => void = () => undefined;
 
+  readonly #calls = new Map<string, StoreCall>();
+
   constructor(options: ResolvedTierOptions) {
     this.options = options;
   }
@@ -62,7 +70,13 @@ export class TierCore {
    * the tier's own.
    */
   call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return callStore({ operation: `(persistent) ${operation}`, timeoutMs: this.options.storeTimeout }, run);
+    // Built once per operation: the label and the call object are the same on every call.
+    let call = this.#calls.get(operation);
+    if (call === undefined) {
+      call = { operation: `(persistent) ${operation}`, timeoutMs: this.options.storeTimeout };
+      this.#calls.set(operation, call);
+    }
+    return callStore(call, run);
   }
 
   add(key: string, entry: Entry): void {

@@ -144,22 +144,37 @@ export class SessionManager<Data extends SessionData = SessionData> {
       }
       return this.#cookie(s, now);
     }
+    const before = s.expiresAt;
     if (isDirty(s)) {
       const saved = await this.#writer.batcher.submit(key, s, now);
       // Gone meanwhile (logout, or a login in another tab that regenerated the ID): the changes
       // are dropped and the cookie is left alone, since the browser may already hold the newer
       // session's cookie and a late clearing cookie would log it out.
-      return saved ? this.#cookie(s, now) : null;
+      if (!saved) return null;
+    } else {
+      const next = this.#writer.expiryFor(now, s.createdAt);
+      if (next - before >= touchAfter && (await this.#writer.call('touch', () => store.touch(key, next)))) {
+        s.expiresAt = next;
+      }
     }
-    const next = this.#writer.expiryFor(now, s.createdAt);
-    if (
-      next - s.expiresAt >= touchAfter &&
-      (await this.#writer.call('touch', () => store.touch(key, next)))
-    ) {
-      s.expiresAt = next;
-      if (cookie.persistent) return this.#cookie(s, now);
-    }
-    return rolling || s.cookieChanged ? this.#cookie(s, now) : null;
+    return rolling || s.cookieChanged || s.signedCookie === null || this.#cookieExpiryDue(before, s.expiresAt)
+      ? this.#cookie(s, now)
+      : null;
+  }
+
+  /**
+   * Whether a persistent cookie must be sent again because the session's expiry moved from
+   * `before` to `after`. Re-sending it on every write would cost a header on every response, so
+   * it is sent when the expiry crosses a multiple of touchAfter, with an expiry touchAfter later
+   * than the session's (see #cookie). Between two crossings the session's expiry moves by less
+   * than touchAfter, so the browser's cookie always outlives the session: it is never the cookie
+   * that ends a session early. A touch moves the expiry by touchAfter or more, so it always
+   * crosses one.
+   */
+  #cookieExpiryDue(before: number, after: number): boolean {
+    const { cookie, touchAfter } = this.options;
+    if (!cookie.persistent || after === before) return false;
+    return touchAfter === 0 || Math.floor(after / touchAfter) !== Math.floor(before / touchAfter);
   }
 
   /**
@@ -253,12 +268,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
     const id = idOf(s);
     const own = s.signedCookie;
     const signed = own?.slice(0, own.lastIndexOf('.')) === id ? own : await this.#signer.sign(id);
-    return serializeCookie(
-      this.options.cookie,
-      signed,
-      this.options.cookie.persistent ? s.expiresAt : null,
-      now,
-    );
+    const { cookie, touchAfter, absoluteTimeout } = this.options;
+    // touchAfter past the session's expiry (see #cookieExpiryDue), plus the second Max-Age
+    // rounds down, but never past its absolute end: a browser that keeps the cookie a little
+    // longer only sends a cookie the store no longer answers to.
+    const expires = Math.min(s.expiresAt + touchAfter + 1000, s.createdAt + absoluteTimeout);
+    return serializeCookie(cookie, signed, cookie.persistent ? expires : null, now);
   }
 }
 

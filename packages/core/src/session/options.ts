@@ -38,7 +38,14 @@ export interface SessionManagerOptions extends EnvelopeOptions {
    * @default min(60_000, idleTimeout / 10)
    */
   touchAfter?: number;
-  /** Send Set-Cookie on every response, not only when the cookie's value or expiry changed. @default false */
+  /**
+   * Send Set-Cookie on every response. Without it, the cookie is sent when its value changes (a
+   * new session, regenerate(), a cookie signed with an older secret) and, for a persistent
+   * cookie, when the session's expiry has moved across a multiple of touchAfter: the cookie then
+   * gets an expiry touchAfter (plus a second) past the session's, so it always outlives the
+   * session without a header on every write.
+   * @default false
+   */
   rolling?: boolean;
   /** Store a SHA-256 of the session ID instead of the ID itself. @default true */
   hashIds?: boolean;

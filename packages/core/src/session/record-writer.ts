@@ -1,6 +1,6 @@
 import { isSessionError, SessionConflictError, SessionPayloadError } from '../errors';
-import type { StoredRecord } from '../store/store';
-import { callStore } from '../store/store-call';
+import type { StoredRecord, StoreOperation } from '../store/store';
+import { callStore, type StoreCall } from '../store/store-call';
 import { emit } from './hooks';
 import type { ResolvedOptions } from './options';
 import { bodyOf, isSessionBody, rebase, type SessionBody, type SessionState } from './session';
@@ -24,6 +24,7 @@ export type Loaded =
  */
 export class RecordWriter {
   readonly #options: ResolvedOptions;
+  readonly #calls = new Map<StoreOperation, StoreCall>();
   /** Commits to loaded sessions go through here, so concurrent ones share a write. */
   readonly batcher = new WriteBatcher((key, batch, now, latest) => this.writeBatch(key, batch, now, latest));
 
@@ -168,7 +169,13 @@ export class RecordWriter {
     return Math.min(now + this.#options.idleTimeout, createdAt + this.#options.absoluteTimeout);
   }
 
-  call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return callStore({ operation, timeoutMs: this.#options.storeTimeout, hooks: this.#options.hooks }, run);
+  call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+    // One StoreCall per operation for the writer's life, not one per call.
+    let call = this.#calls.get(operation);
+    if (call === undefined) {
+      call = { operation, timeoutMs: this.#options.storeTimeout, hooks: this.#options.hooks };
+      this.#calls.set(operation, call);
+    }
+    return callStore(call, run);
   }
 }

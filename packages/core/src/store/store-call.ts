@@ -1,5 +1,6 @@
 import { isSessionError, SessionStoreTimeoutError } from '../errors';
 import { emit, type SessionHooks } from '../session/hooks';
+import { startDeadline } from './deadlines';
 import { storeError } from './store-errors';
 
 /** What {@link callStore} needs to know about one store call besides the call itself. */
@@ -28,27 +29,40 @@ export interface StoreCall {
  * @example
  * const record = await callStore({ operation: 'get', timeoutMs: 5_000, hooks }, () => store.get(key));
  */
-export async function callStore<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
-  const { operation, timeoutMs, hooks } = call;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SessionStoreTimeoutError(operation, timeoutMs)), timeoutMs);
-  });
+export function callStore<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+  let answer: Promise<T>;
   try {
-    return await Promise.race([Promise.resolve().then(run), deadline]);
+    answer = Promise.resolve(run());
   } catch (error) {
-    // Control flow, not failures: a conflict is retried, a corrupt record treated as absent.
-    if (isSessionError(error, 'SESSION_CONFLICT') || isSessionError(error, 'SESSION_RECORD_CORRUPT'))
-      throw error;
-    const wrapped = storeError('Session store', operation, error);
-    if (
-      hooks !== undefined &&
-      (isSessionError(wrapped, 'SESSION_STORE_ERROR') || isSessionError(wrapped, 'SESSION_STORE_TIMEOUT'))
-    ) {
-      emit(hooks, 'storeError', { operation, error: wrapped });
-    }
-    throw wrapped;
-  } finally {
-    clearTimeout(timer);
+    return Promise.reject(failure(call, error));
   }
+  // One promise and one list node per call (see deadlines.ts): no race, no timer of its own.
+  return new Promise<T>((resolve, reject) => {
+    const deadline = startDeadline(call.timeoutMs, () =>
+      reject(failure(call, new SessionStoreTimeoutError(call.operation, call.timeoutMs))),
+    );
+    answer.then(
+      (value) => {
+        if (deadline.settle()) resolve(value);
+      },
+      (error: unknown) => {
+        if (deadline.settle()) reject(failure(call, error));
+      },
+    );
+  });
+}
+
+/** What a failed or timed-out call rejects with, reported through the storeError hook. */
+function failure(call: StoreCall, error: unknown): unknown {
+  // Control flow, not failures: a conflict is retried, a corrupt record treated as absent.
+  if (isSessionError(error, 'SESSION_CONFLICT') || isSessionError(error, 'SESSION_RECORD_CORRUPT'))
+    return error;
+  const wrapped = storeError('Session store', call.operation, error);
+  if (
+    call.hooks !== undefined &&
+    (isSessionError(wrapped, 'SESSION_STORE_ERROR') || isSessionError(wrapped, 'SESSION_STORE_TIMEOUT'))
+  ) {
+    emit(call.hooks, 'storeError', { operation: call.operation, error: wrapped });
+  }
+  return wrapped;
 }

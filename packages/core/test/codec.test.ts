@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonCodec, MAX_NESTING_DEPTH } from '../src/payload/codec';
 import { utf8 } from '../src/payload/encoding';
+import { Encoder, isPlainJson } from '../src/payload/json-encode';
 
 const roundTrip = (value: unknown): unknown => jsonCodec.decode(jsonCodec.encode(value));
 const decodeText = (text: string): unknown => jsonCodec.decode(utf8(text));
@@ -280,5 +281,49 @@ describe('jsonCodec decode safety', () => {
   it('rejects invalid UTF-8 and invalid JSON', () => {
     expect(() => jsonCodec.decode(new Uint8Array([0x7b, 0xff, 0x7d]))).toThrow(TypeError);
     expect(() => decodeText('{"a":')).toThrow(SyntaxError);
+  });
+});
+
+describe('jsonCodec plain-data fast path', () => {
+  const viaEncoder = (value: unknown) => JSON.stringify(new Encoder().encode(value));
+
+  it('writes exactly what the Encoder writes, for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(new TextDecoder().decode(jsonCodec.encode(value))).toBe(viaEncoder(value));
+      }),
+    );
+  });
+
+  it('takes plain data and leaves everything JSON would change to the Encoder', () => {
+    expect(isPlainJson({ user: 'u1', cart: [{ sku: 'a', qty: 2 }], ok: true, none: null }, 0)).toBe(true);
+    const symbolKeyed = { a: 1, [Symbol('s')]: 2 };
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const value of [
+      { a: undefined },
+      new Array(3), // holes
+      [undefined],
+      { n: -0 },
+      { n: Number.NaN },
+      { n: Number.POSITIVE_INFINITY },
+      { $: 'Date', v: 1 },
+      symbolKeyed,
+      cyclic,
+      { d: new Date(0) },
+      { m: new Map() },
+      { b: 1n },
+      Object.create({ inherited: 1 }),
+    ]) {
+      expect(isPlainJson(value, 0)).toBe(false);
+    }
+    // Each still encodes (or is refused) through the Encoder, as before.
+    expect(() => jsonCodec.encode(cyclic)).toThrow(/\$\.self: circular reference/);
+    expect(jsonCodec.decode(jsonCodec.encode({ a: undefined, n: -0 }))).toEqual({ a: undefined, n: -0 });
+  });
+
+  it('decodes in place without changing what it returns', () => {
+    const body = { c: 1, d: { user: 'u1', when: new Date(5), nested: [{ $: 'x' }, [1, 2]] }, f: {} };
+    expect(jsonCodec.decode(jsonCodec.encode(body))).toEqual(body);
   });
 });

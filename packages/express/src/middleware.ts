@@ -42,10 +42,10 @@ export function createSessionMiddleware<Data extends SessionData = SessionData>(
     manager.load(req.headers.cookie).then((session) => {
       // Not typed through Express.Request: @types/express-session owns that property's type.
       (req as { session?: unknown }).session = session;
-      const commit = async () => {
-        const setCookie = await manager.commit(session);
-        if (setCookie) res.appendHeader('set-cookie', setCookie);
-      };
+      const commit = () =>
+        manager.commit(session).then((setCookie) => {
+          if (setCookie) res.appendHeader('set-cookie', setCookie);
+        });
       holdHead(res, commit, next);
       next();
     }, next);

@@ -47,18 +47,41 @@ export interface VerifiedCookie {
   current: boolean;
 }
 
-/** Every validly signed, well-formed session cookie in the header, in header order. */
-export async function verifiedCookies(
+/**
+ * Every validly signed, well-formed session cookie in the header, in header order. Synchronous
+ * when the signer is (node:crypto): this runs on every request, and a promise costs a turn.
+ */
+export function verifiedCookies(
   signer: CookieSigner,
   header: string | null | undefined,
   name: string,
-): Promise<VerifiedCookie[]> {
+): VerifiedCookie[] | Promise<VerifiedCookie[]> {
+  const candidates = readCookieValues(header, name);
   const found: VerifiedCookie[] = [];
-  for (const signed of readCookieValues(header, name).slice(0, MAX_COOKIE_CANDIDATES)) {
-    const index = await signer.signerIndex(signed);
-    if (index === -1) continue;
-    const id = signed.slice(0, signed.lastIndexOf('.'));
-    if (isWellFormedSessionId(id)) found.push({ id, signed, current: index === 0 });
+  const count = Math.min(candidates.length, MAX_COOKIE_CANDIDATES);
+  for (let i = 0; i < count; i++) {
+    const signed = candidates[i] as string;
+    const index = signer.signerIndex(signed);
+    if (typeof index !== 'number') return finishLater(signer, candidates.slice(i, count), index, found);
+    keep(found, signed, index);
   }
   return found;
+}
+
+/** The rest of verifiedCookies once a signature check answered with a promise (Web Crypto). */
+async function finishLater(
+  signer: CookieSigner,
+  rest: string[],
+  first: Promise<number>,
+  found: VerifiedCookie[],
+): Promise<VerifiedCookie[]> {
+  keep(found, rest[0] as string, await first);
+  for (const signed of rest.slice(1)) keep(found, signed, await signer.signerIndex(signed));
+  return found;
+}
+
+function keep(found: VerifiedCookie[], signed: string, index: number): void {
+  if (index === -1) return;
+  const id = signed.slice(0, signed.lastIndexOf('.'));
+  if (isWellFormedSessionId(id)) found.push({ id, signed, current: index === 0 });
 }

@@ -9,7 +9,7 @@
 
 import { fromUtf8, utf8 } from './encoding';
 import { decodeNode } from './json-decode';
-import { Encoder } from './json-encode';
+import { Encoder, isPlainJson } from './json-encode';
 import { MAX_NESTING_DEPTH } from './json-tags';
 
 export { MAX_NESTING_DEPTH };
@@ -56,7 +56,7 @@ export const jsonCodec: Codec = Object.freeze({
   id: 1,
   name: 'json',
   encode(value: unknown): Uint8Array {
-    return utf8(JSON.stringify(new Encoder().encode(value)));
+    return utf8(JSON.stringify(isPlainJson(value, 0) ? value : new Encoder().encode(value)));
   },
   decode(bytes: Uint8Array): unknown {
     // JSON.parse creates `__proto__` as an own property; decodeNode keeps it that way.

@@ -205,9 +205,34 @@ function tooLarge(size: number, limit: number, option: string): SessionTooLargeE
  * const body = await envelope.open(payload, storageKey);
  */
 export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
-  const o = resolveEnvelopeOptions(options);
+  const { seal, open } = buildEnvelope(options);
+  return Object.freeze({ seal, open });
+}
 
-  async function seal(value: unknown, context: string): Promise<Uint8Array> {
+/**
+ * The manager's envelope: {@link Envelope} plus `sealNow` and `openNow`, which answer without a
+ * promise when no compression or encryption is involved (every session under the compression
+ * threshold, by default). Each promise a request awaits costs a microtask turn and an
+ * allocation; these two are on every write and every read.
+ * @internal
+ */
+export interface CoreEnvelope extends Envelope {
+  /** seal(), synchronous when it can be; throws (or rejects) with what seal() rejects with. */
+  sealNow(value: unknown, context: string): Uint8Array | Promise<Uint8Array>;
+  /** open(), synchronous when it can be; throws (or rejects) with what open() rejects with. */
+  openNow(bytes: Uint8Array, context: string): unknown;
+}
+
+/** @internal See {@link CoreEnvelope}; createEnvelope is the public face of this. */
+export function buildEnvelope(options: EnvelopeOptions = {}): CoreEnvelope {
+  const o = resolveEnvelopeOptions(options);
+  // The header depends only on the settings and whether this body was compressed: built once.
+  const plainHeader = writeHeader(o.writer.id, null, o.keyring?.primaryId ?? null);
+  const compressedHeader =
+    o.algorithm === null ? plainHeader : writeHeader(o.writer.id, o.algorithm, o.keyring?.primaryId ?? null);
+  const overhead = o.keyring === null ? 0 : IV_BYTES + TAG_BYTES;
+
+  function sealNow(value: unknown, context: string): Uint8Array | Promise<Uint8Array> {
     const encoded = o.writer.encode(value);
     if (!(encoded instanceof Uint8Array)) {
       throw new TypeError(
@@ -216,29 +241,28 @@ export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
     }
     if (encoded.length > o.maxDecodedBytes)
       throw tooLarge(encoded.length, o.maxDecodedBytes, 'maxDecodedBytes');
-
-    let body = encoded;
-    let algorithm: CompressionAlgorithm | null = null;
     if (o.algorithm !== null && encoded.length > o.threshold) {
-      const compressed = await compress(encoded, o.algorithm);
       // Incompressible data (already compressed, random tokens) is kept as is.
-      if (compressed.length < encoded.length) {
-        body = compressed;
-        algorithm = o.algorithm;
-      }
+      return compress(encoded, o.algorithm).then((compressed) =>
+        compressed.length < encoded.length
+          ? finish(compressedHeader, compressed, context)
+          : finish(plainHeader, encoded, context),
+      );
     }
+    return finish(plainHeader, encoded, context);
+  }
 
-    const header = writeHeader(o.writer.id, algorithm, o.keyring?.primaryId ?? null);
-    const overhead = o.keyring === null ? 0 : IV_BYTES + TAG_BYTES;
+  function finish(header: Uint8Array, body: Uint8Array, context: string): Uint8Array | Promise<Uint8Array> {
     const size = header.length + body.length + overhead;
     // Checked before encrypting, so an oversized body costs no crypto and nothing is returned.
     if (size > o.maxPayloadBytes) throw tooLarge(size, o.maxPayloadBytes, 'maxPayloadBytes');
     if (o.keyring === null) return concatBytes(header, body);
-    const sealed = await o.keyring.encrypt(body, concatBytes(header, utf8(context)));
-    return concatBytes(header, sealed);
+    return o.keyring
+      .encrypt(body, concatBytes(header, utf8(context)))
+      .then((sealed) => concatBytes(header, sealed));
   }
 
-  async function openUnchecked(bytes: Uint8Array, context: string): Promise<unknown> {
+  function openUnchecked(bytes: Uint8Array, context: string): unknown {
     const header = readEnvelopeHeader(bytes);
     const codec = o.readers.get(header.codecId);
     if (codec === undefined) {
@@ -247,7 +271,7 @@ export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
           'add that codec to the codecs option to read it.',
       );
     }
-    let body = bytes.subarray(header.length);
+    const body = bytes.subarray(header.length);
     if (header.compression === null) {
       // An uncompressed body is what the codec parses, so it meets the limit a decompressed one
       // meets, checked before decrypting or parsing: a record planted in the store at 40x
@@ -260,46 +284,62 @@ export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
         );
       }
     }
-    if (header.keyId !== null) {
-      if (o.keyring === null) {
+    const decode = (plain: Uint8Array): unknown =>
+      header.compression === null
+        ? codec.decode(plain)
+        : decompress(plain, header.compression, o.maxDecodedBytes).then((inflated) => codec.decode(inflated));
+    if (header.keyId === null) {
+      if (!o.acceptUnencrypted) {
         throw new SessionPayloadError(
-          `Session payload is encrypted (key id ${JSON.stringify(header.keyId)}) but encryption is not configured.`,
+          'Session payload is not encrypted and encryption.acceptUnencrypted is false.',
         );
       }
-      if (!o.keyring.has(header.keyId)) {
-        throw new SessionPayloadError(
-          `Session payload is encrypted with key id ${JSON.stringify(header.keyId)}, which is no longer ` +
-            'in encryption.keys; keep a rotated-out key until the sessions it encrypted have expired.',
-        );
-      }
-      const aad = concatBytes(bytes.subarray(0, header.length), utf8(context));
-      try {
-        body = await o.keyring.decrypt(header.keyId, body, aad);
-      } catch (cause) {
-        throw new SessionPayloadError(
-          'Session payload could not be decrypted: tampered or truncated data, a different key under ' +
-            'the same id, or a record copied from another session key.',
-          { cause },
-        );
-      }
-    } else if (!o.acceptUnencrypted) {
+      return decode(body);
+    }
+    if (o.keyring === null) {
       throw new SessionPayloadError(
-        'Session payload is not encrypted and encryption.acceptUnencrypted is false.',
+        `Session payload is encrypted (key id ${JSON.stringify(header.keyId)}) but encryption is not configured.`,
       );
     }
-    if (header.compression !== null) body = await decompress(body, header.compression, o.maxDecodedBytes);
-    return codec.decode(body);
-  }
-
-  async function open(bytes: Uint8Array, context: string): Promise<unknown> {
-    try {
-      return await openUnchecked(bytes, context);
-    } catch (error) {
-      if (error instanceof SessionPayloadError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SessionPayloadError(`Session payload could not be read: ${reason}`, { cause: error });
+    if (!o.keyring.has(header.keyId)) {
+      throw new SessionPayloadError(
+        `Session payload is encrypted with key id ${JSON.stringify(header.keyId)}, which is no longer ` +
+          'in encryption.keys; keep a rotated-out key until the sessions it encrypted have expired.',
+      );
     }
+    const aad = concatBytes(bytes.subarray(0, header.length), utf8(context));
+    return o.keyring.decrypt(header.keyId, body, aad).then(decode, (cause: unknown) => {
+      throw new SessionPayloadError(
+        'Session payload could not be decrypted: tampered or truncated data, a different key under ' +
+          'the same id, or a record copied from another session key.',
+        { cause },
+      );
+    });
   }
 
-  return Object.freeze({ seal, open });
+  function openNow(bytes: Uint8Array, context: string): unknown {
+    let opened: unknown;
+    try {
+      opened = openUnchecked(bytes, context);
+    } catch (error) {
+      throw asPayloadError(error);
+    }
+    return opened instanceof Promise
+      ? opened.catch((error: unknown) => Promise.reject(asPayloadError(error)))
+      : opened;
+  }
+
+  return {
+    sealNow,
+    openNow,
+    seal: async (value, context) => sealNow(value, context),
+    open: async (bytes, context) => openNow(bytes, context),
+  };
+}
+
+/** open()'s one error type: a SessionPayloadError, whose cause is what went wrong underneath. */
+function asPayloadError(error: unknown): SessionPayloadError {
+  if (error instanceof SessionPayloadError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SessionPayloadError(`Session payload could not be read: ${reason}`, { cause: error });
 }

@@ -23,16 +23,24 @@ export function decodeNode(node: unknown, depth: number): unknown {
   return Object.hasOwn(record, TAG) ? decodeTag(record, depth + 1) : decodePlain(record, depth + 1);
 }
 
+// In place: the nodes come straight from JSON.parse and nothing else holds them, so a plain
+// session (no tags) decodes without a single copy.
 function decodeArray(items: unknown[], depth: number): unknown[] {
-  const out = new Array<unknown>(items.length);
-  for (let i = 0; i < items.length; i++) out[i] = decodeNode(items[i], depth);
-  return out;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item === 'object' && item !== null) items[i] = decodeNode(item, depth);
+  }
+  return items;
 }
 
 function decodePlain(record: Record<string, unknown>, depth: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(record)) setOwn(out, key, decodeNode(record[key], depth));
-  return out;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (typeof value !== 'object' || value === null) continue;
+    const decoded = decodeNode(value, depth);
+    if (decoded !== value) setOwn(record, key, decoded);
+  }
+  return record;
 }
 
 function binaryValue(tag: string, v: unknown): Uint8Array {

@@ -10,6 +10,41 @@ function describe(value: unknown): string {
   return typeof ctor?.name === 'string' && ctor.name !== '' ? `an instance of ${ctor.name}` : 'an object';
 }
 
+/**
+ * True when `JSON.stringify(value)` writes exactly what the Encoder's output would: only
+ * strings, booleans, null, finite numbers other than -0, arrays without holes or undefined
+ * items, and plain objects without a `$` key, symbol keys or undefined values, nested less than
+ * MAX_NESTING_DEPTH deep. Most sessions are such data, and this check allocates nothing, where
+ * the Encoder copies every object. Anything else (a cycle included: it runs into the depth
+ * limit) goes to the Encoder, which tags it or refuses it with the path in the message.
+ */
+export function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_NESTING_DEPTH) return false;
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto === Array.prototype) {
+        const array = value as unknown[];
+        for (let i = 0; i < array.length; i++) if (!isPlainJson(array[i], depth + 1)) return false;
+        return true;
+      }
+      if ((proto !== Object.prototype && proto !== null) || Object.hasOwn(value, TAG)) return false;
+      if (Object.getOwnPropertySymbols(value).length > 0) return false;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (!isPlainJson(record[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 export class Encoder {
   /** Keys from the root to the value being encoded; left in place on a throw, for the message. */
   private readonly path: (string | number)[] = [];

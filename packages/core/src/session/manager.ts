@@ -56,10 +56,12 @@ export class SessionManager<Data extends SessionData = SessionData> {
    */
   async load(source?: CookieSource): Promise<Session<Data>> {
     const header = typeof source === 'object' && source !== null ? source.headers.get('cookie') : source;
-    const cookies = await verifiedCookies(this.#signer, header, this.options.cookie.name);
+    const verified = verifiedCookies(this.#signer, header, this.options.cookie.name);
+    const cookies = verified instanceof Promise ? await verified : verified;
     let unreadableKey: string | null = null;
     for (const { id, signed, current } of cookies) {
-      const key = await storageKey(id, this.options.hashIds);
+      const hashed = storageKey(id, this.options.hashIds);
+      const key = typeof hashed === 'string' ? hashed : await hashed;
       let loaded: Loaded;
       try {
         loaded = await this.#writer.read(key);
@@ -84,19 +86,20 @@ export class SessionManager<Data extends SessionData = SessionData> {
    * Saves what the request changed and returns the Set-Cookie value to send, or null when the
    * cookie does not need to change. Read-only requests write nothing until `touchAfter` passed.
    */
-  async commit(session: Session<Data>): Promise<string | null> {
+  commit(session: Session<Data>): Promise<string | null> {
+    // Not an async function: the promise #commit returns is handed on, not wrapped in another.
     const s = sessionState(session as Session);
-    if (s.committed) throw new SessionStateError('commit() was called twice for the same session.');
+    if (s.committed)
+      return Promise.reject(new SessionStateError('commit() was called twice for the same session.'));
     s.committed = true;
-    if (s.degraded) return null;
-    try {
-      return await this.#commit(s);
-    } catch (error) {
-      const storeFailure =
-        isSessionError(error, 'SESSION_STORE_ERROR') || isSessionError(error, 'SESSION_STORE_TIMEOUT');
-      if (storeFailure && this.options.onStoreError === 'fail-open') return null;
+    if (s.degraded) return Promise.resolve(null);
+    const committed = this.#commit(s);
+    if (this.options.onStoreError !== 'fail-open') return committed;
+    return committed.catch((error: unknown) => {
+      if (isSessionError(error, 'SESSION_STORE_ERROR') || isSessionError(error, 'SESSION_STORE_TIMEOUT'))
+        return null;
       throw error;
-    }
+    });
   }
 
   /** The live sessions of a user (requires a store with an owner index). */
@@ -263,11 +266,16 @@ export class SessionManager<Data extends SessionData = SessionData> {
     };
   }
 
-  async #cookie(s: SessionState, now: number): Promise<string> {
+  #cookie(s: SessionState, now: number): string | Promise<string> {
     // The request's own cookie, when it still names this ID: an HMAC saved on every write.
     const id = idOf(s);
     const own = s.signedCookie;
-    const signed = own?.slice(0, own.lastIndexOf('.')) === id ? own : await this.#signer.sign(id);
+    const signed = own?.slice(0, own.lastIndexOf('.')) === id ? own : this.#signer.sign(id);
+    if (typeof signed !== 'string') return signed.then((value) => this.#serialize(s, value, now));
+    return this.#serialize(s, signed, now);
+  }
+
+  #serialize(s: SessionState, signed: string, now: number): string {
     const { cookie, touchAfter, absoluteTimeout } = this.options;
     // touchAfter past the session's expiry (see #cookieExpiryDue), plus the second Max-Age
     // rounds down, but never past its absolute end: a browser that keeps the cookie a little

@@ -2,7 +2,7 @@ import { type CookieOptions, type ResolvedCookieOptions, resolveCookieOptions } 
 import { ROUTE_PATTERN } from '../cookie/ids';
 import { normalizeSecrets } from '../cookie/signer';
 import { SessionConfigError } from '../errors';
-import { createEnvelope, type Envelope, type EnvelopeOptions } from '../payload/envelope';
+import { buildEnvelope, type CoreEnvelope, type EnvelopeOptions } from '../payload/envelope';
 import { missingStoreParts, type SessionStore } from '../store/store';
 import type { SessionHooks } from './hooks';
 
@@ -97,7 +97,7 @@ export interface ResolvedOptions {
   hooks: SessionHooks;
   clock: () => number;
   /** Seals and opens payloads, built from the envelope options (codec, compression, encryption…). */
-  envelope: Envelope;
+  envelope: CoreEnvelope;
 }
 
 const DAY = 86_400_000;
@@ -198,6 +198,6 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     rebindRoute: options.rebindRoute ?? (() => true),
     hooks: options.hooks ?? {},
     clock: options.clock ?? Date.now,
-    envelope: createEnvelope(options),
+    envelope: buildEnvelope(options),
   };
 }

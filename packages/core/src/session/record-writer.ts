@@ -41,7 +41,8 @@ export class RecordWriter {
   async write(s: SessionState, key: string, now: number, insert: boolean): Promise<StoredRecord | null> {
     for (let attempt = 0; ; attempt++) {
       const expiresAt = this.expiryFor(now, s.createdAt);
-      const payload = await this.#seal(bodyOf(s), key);
+      const sealed = this.#seal(bodyOf(s), key);
+      const payload = sealed instanceof Uint8Array ? sealed : await sealed;
       const record: StoredRecord = {
         payload,
         version: insert ? 1 : s.version + 1,
@@ -81,7 +82,8 @@ export class RecordWriter {
     now: number,
     latest: StoredRecord | null,
   ): Promise<StoredRecord | null> {
-    const newest = Math.max(...batch.map((s) => s.version));
+    let newest = 0;
+    for (const s of batch) newest = Math.max(newest, s.version);
     let merged = batch[0] as SessionState;
     if (batch.length > 1 || (latest !== null && latest.version > newest)) {
       merged = { ...merged, changes: batch.flatMap((s) => s.changes) };
@@ -117,51 +119,70 @@ export class RecordWriter {
       // Best effort, like the absolute-timeout removal: a failure here must not fail the request,
       // and the next request that carries the cookie tries again.
       await this.call('destroy', () => this.#options.store.destroy(key)).catch(() => undefined);
-      return { record: null, body: null, unreadable: false };
+      return NOTHING;
     }
-    return record === null ? { record, body: null, unreadable: false } : this.#loaded(key, record);
+    return record === null ? NOTHING : this.#loaded(key, record);
   }
 
-  async #loaded(key: string, record: StoredRecord): Promise<Loaded> {
-    const body = await this.#open(key, record);
-    if (body === null || body === UNREADABLE) return { record, body: null, unreadable: body === UNREADABLE };
-    return { record, body };
+  // Synchronous when the payload opens without compression or encryption: no promise per layer.
+  #loaded(key: string, record: StoredRecord): Loaded | Promise<Loaded> {
+    const body = this.#open(key, record);
+    return body instanceof Promise ? body.then((b) => loadedOf(record, b)) : loadedOf(record, body);
   }
 
   /**
    * The body of a record; null when it does not decode (reported through the payloadError hook;
    * UNREADABLE then), has passed its absolute timeout (it is then destroyed) or has expired.
    */
-  async #open(key: string, record: StoredRecord): Promise<SessionBody | null | typeof UNREADABLE> {
-    const now = this.#options.clock();
-    let body: unknown;
+  #open(key: string, record: StoredRecord): Opened | Promise<Opened> {
+    let opened: unknown;
     try {
-      body = await this.#options.envelope.open(record.payload, key);
-      if (!isSessionBody(body)) throw new SessionPayloadError('The stored session has an unexpected shape.');
+      opened = this.#options.envelope.openNow(record.payload, key);
     } catch (error) {
-      const payloadError = isSessionError(error)
-        ? error
-        : new SessionPayloadError('The stored session could not be decoded.', { cause: error });
-      emit(this.#options.hooks, 'payloadError', { key, error: payloadError });
-      return UNREADABLE;
+      return this.#unreadable(key, error);
     }
+    if (opened instanceof Promise) {
+      return opened.then(
+        (body) => this.#live(key, record, body),
+        (error: unknown) => this.#unreadable(key, error),
+      );
+    }
+    return this.#live(key, record, opened);
+  }
+
+  #live(key: string, record: StoredRecord, body: unknown): Opened | Promise<Opened> {
+    if (!isSessionBody(body)) {
+      return this.#unreadable(key, new SessionPayloadError('The stored session has an unexpected shape.'));
+    }
+    const now = this.#options.clock();
     if (body.c + this.#options.absoluteTimeout <= now) {
       emit(this.#options.hooks, 'expired', { key, ownerId: record.ownerId ?? null, reason: 'absolute' });
       // Best effort: the record is dead either way, and its own expiry removes it if this fails.
-      await this.call('destroy', () => this.#options.store.destroy(key)).catch(() => undefined);
-      return null;
+      return this.call('destroy', () => this.#options.store.destroy(key)).then(
+        () => null,
+        () => null,
+      );
     }
     return record.expiresAt <= now ? null : body;
   }
 
-  async #seal(body: SessionBody, key: string): Promise<Uint8Array> {
+  #unreadable(key: string, error: unknown): typeof UNREADABLE {
+    const payloadError = isSessionError(error)
+      ? error
+      : new SessionPayloadError('The stored session could not be decoded.', { cause: error });
+    emit(this.#options.hooks, 'payloadError', { key, error: payloadError });
+    return UNREADABLE;
+  }
+
+  /** The sealed body: synchronous unless compression or encryption is involved (see CoreEnvelope). */
+  #seal(body: SessionBody, key: string): Uint8Array | Promise<Uint8Array> {
     try {
-      return await this.#options.envelope.seal(body, key);
+      const sealed = this.#options.envelope.sealNow(body, key);
+      return sealed instanceof Uint8Array
+        ? sealed
+        : sealed.catch((error: unknown) => Promise.reject(sealError(error)));
     } catch (error) {
-      if (isSessionError(error)) throw error;
-      throw new SessionPayloadError(`The session data cannot be serialized: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw sealError(error);
     }
   }
 
@@ -178,4 +199,22 @@ export class RecordWriter {
     }
     return callStore(call, run);
   }
+}
+
+type Opened = SessionBody | null | typeof UNREADABLE;
+
+/** No live record under the key (shared: callers only read it). */
+const NOTHING: Loaded = Object.freeze({ record: null, body: null, unreadable: false });
+
+function loadedOf(record: StoredRecord, body: Opened): Loaded {
+  if (body === null || body === UNREADABLE) return { record, body: null, unreadable: body === UNREADABLE };
+  return { record, body };
+}
+
+/** What a body that cannot be sealed fails with: the envelope's own errors, or the codec's, wrapped. */
+function sealError(error: unknown): unknown {
+  if (isSessionError(error)) return error;
+  return new SessionPayloadError(`The session data cannot be serialized: ${(error as Error).message}`, {
+    cause: error,
+  });
 }

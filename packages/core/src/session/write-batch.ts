@@ -45,17 +45,33 @@ export class WriteBatcher {
 
   /** Resolves true once the state's changes are stored, false when the session was gone. */
   submit(key: string, state: SessionState, now: number): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      const waiting: Waiting = { state, now, resolve, reject };
-      const work = this.#keys.get(key);
-      if (work) {
-        work.waiting.push(waiting);
-        return;
-      }
-      const fresh: KeyWork = { waiting: [waiting], latest: null };
-      this.#keys.set(key, fresh);
-      void this.#drain(key, fresh);
-    });
+    const work = this.#keys.get(key);
+    if (work) {
+      return new Promise<boolean>((resolve, reject) => {
+        work.waiting.push({ state, now, resolve, reject });
+      });
+    }
+    // A key with no write in flight is written at once, by this call: the batcher costs a lone
+    // writer one map entry, no queue and no promise of its own.
+    const fresh: KeyWork = { waiting: [], latest: null };
+    this.#keys.set(key, fresh);
+    return this.#write(key, [state], now, null).then(
+      (written) => {
+        fresh.latest = written;
+        this.#next(key, fresh);
+        return written !== null;
+      },
+      (error: unknown) => {
+        this.#next(key, fresh);
+        throw error;
+      },
+    );
+  }
+
+  /** Writes what queued meanwhile, or forgets the key. */
+  #next(key: string, work: KeyWork): void {
+    if (work.waiting.length === 0) this.#keys.delete(key);
+    else void this.#drain(key, work);
   }
 
   async #drain(key: string, work: KeyWork): Promise<void> {

@@ -6,6 +6,9 @@
  * median over rounds and their range, because this machine's speed drifts between rounds and a
  * ratio of medians from different moments would mix that drift in.
  */
+
+import type { LoadSample } from './http/load';
+import { table } from './lib/markdown';
 import { fmt, fmtSpread, type Spread, spread } from './lib/stats';
 import { type BenchResults, cellOf } from './results';
 import type { GroupResult } from './sections/http-throughput';
@@ -38,39 +41,58 @@ function peerOf(group: GroupResult, framework: string, store: string): string | 
   );
 }
 
+/**
+ * `fn` of each round's samples, one from each list (servers that ran back to back), over the
+ * rounds that every list has: the per-round figures behind every ratio of the goal table.
+ */
+export function perRound<Lists extends LoadSample[][]>(
+  lists: [...Lists],
+  fn: (round: { [K in keyof Lists]: LoadSample }) => number,
+): Spread {
+  const rounds = Math.min(...lists.map((samples) => samples.length));
+  const values: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    values.push(fn(lists.map((samples) => samples[i]) as { [K in keyof Lists]: LoadSample }));
+  }
+  return spread(values);
+}
+
+/** Per round: sessionkit's session cost, the peer's over it, and sessionkit's req/s over the peer's. */
+export function sessionCostRatios(
+  bare: LoadSample[],
+  mine: LoadSample[],
+  theirs: LoadSample[],
+): Pick<GoalRow, 'costRatio' | 'reqRatio' | 'cost'> {
+  const lists: [LoadSample[], LoadSample[], LoadSample[]] = [bare, mine, theirs];
+  const cost = (b: LoadSample, s: LoadSample) => s.cpuPerRequest - b.cpuPerRequest;
+  return {
+    costRatio: perRound(lists, ([b, m, t]) => cost(b, t) / cost(b, m)),
+    reqRatio: perRound(lists, ([, m, t]) => m.reqPerSec / t.reqPerSec),
+    cost: perRound(lists, ([b, m]) => cost(b, m)),
+  };
+}
+
 export function goalRows(results: BenchResults): GoalRow[] {
   const rows: GoalRow[] = [];
   for (const group of results.throughput ?? []) {
-    for (const variant of group.variants.filter((v) => v.id.includes('/sessionkit/'))) {
+    // Setups (encryption, a 10 KB session) have their own table (src/options-table.ts).
+    for (const variant of group.variants.filter((v) => v.id.includes('/sessionkit/') && !v.setup)) {
       const [framework = '', , store = ''] = variant.id.split('/');
       const peer = peerOf(group, framework, store);
       if (!peer) continue;
       for (const route of ROUTES.filter((r) => group.scenarios.includes(r))) {
-        const bare = cellOf(group, `${framework}/bare/none`, route)?.samples ?? [];
-        const mine = cellOf(group, variant.id, route)?.samples ?? [];
-        const theirs = cellOf(group, peer, route)?.samples ?? [];
-        const rounds = Math.min(bare.length, mine.length, theirs.length);
-        const costs: number[] = [];
-        const costRatios: number[] = [];
-        const reqRatios: number[] = [];
-        for (let i = 0; i < rounds; i++) {
-          const b = bare[i]?.cpuPerRequest ?? Number.NaN;
-          const own = (mine[i]?.cpuPerRequest ?? Number.NaN) - b;
-          costs.push(own);
-          costRatios.push(((theirs[i]?.cpuPerRequest ?? Number.NaN) - b) / own);
-          reqRatios.push((mine[i]?.reqPerSec ?? Number.NaN) / (theirs[i]?.reqPerSec ?? Number.NaN));
-        }
-        const costRatio = spread(costRatios);
-        const reqRatio = spread(reqRatios);
+        const ratios = sessionCostRatios(
+          cellOf(group, `${framework}/bare/none`, route)?.samples ?? [],
+          cellOf(group, variant.id, route)?.samples ?? [],
+          cellOf(group, peer, route)?.samples ?? [],
+        );
         rows.push({
           framework,
           store,
           route,
           peer: group.variants.find((v) => v.id === peer)?.label ?? peer,
-          costRatio,
-          reqRatio,
-          cost: spread(costs),
-          met: costRatio.median >= COST_RATIO_GOAL && reqRatio.median >= REQ_RATIO_GOAL,
+          ...ratios,
+          met: ratios.costRatio.median >= COST_RATIO_GOAL && ratios.reqRatio.median >= REQ_RATIO_GOAL,
         });
       }
     }
@@ -78,37 +100,35 @@ export function goalRows(results: BenchResults): GoalRow[] {
   return rows;
 }
 
-const range = (s: Spread, digits: number) => (s.n === 0 ? 'n/a' : `x${fmtSpread(s, digits)}`);
+/** A per-round ratio as the tables print it: "x" and the median, the range in brackets. */
+export const ratioCell = (s: Spread, digits: number) => (s.n === 0 ? 'n/a' : `x${fmtSpread(s, digits)}`);
 
 /** The goal table as Markdown; empty when the run measured no HTTP group with a peer. */
 export function goalTable(results: BenchResults): string {
   const rows = goalRows(results);
   if (rows.length === 0) return '';
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  const header = [
-    'route',
-    'framework',
-    'store',
-    'peer',
-    'session cost ratio',
-    'req/s ratio',
-    'sessionkit cost µs',
-    'goal',
-  ];
   return [
     `Goal: session cost ratio (peer's / sessionkit's) ≥ ${COST_RATIO_GOAL} and req/s ratio ≥ ${REQ_RATIO_GOAL}, ` +
       `medians over ${rows[0]?.costRatio.n ?? 0} rounds (range in brackets), each ratio within one round.`,
     '',
-    line(header),
-    line(header.map(() => '---')),
-    ...rows.map((r) =>
-      line([
+    table(
+      [
+        'route',
+        'framework',
+        'store',
+        'peer',
+        'session cost ratio',
+        'req/s ratio',
+        'sessionkit cost µs',
+        'goal',
+      ],
+      rows.map((r) => [
         r.route,
         r.framework,
         r.store,
         r.peer,
-        range(r.costRatio, 2),
-        range(r.reqRatio, 2),
+        ratioCell(r.costRatio, 2),
+        ratioCell(r.reqRatio, 2),
         fmt(r.cost.median, 0),
         r.met ? 'met' : 'missed',
       ]),

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench` (full, about 40 minutes) and `pnpm bench:quick` (under a minute): sessionkit
+ * `pnpm bench` (full, about 45 minutes) and `pnpm bench:quick` (under a minute): sessionkit
  * against the session libraries people use today, side by side in one run on one machine.
  *
  *   node --import tsx src/main.ts [--quick] [--only=commands,lost,http,store,payload,memory,core] [--group=<title text>]
@@ -25,6 +25,7 @@ import {
   REPORTED_PACKAGES,
   serverVersion,
 } from './lib/machine';
+import { optionsTable } from './options-table';
 import { FULL, QUICK } from './profile';
 import { renderReport } from './report';
 import type { BenchResults } from './results';
@@ -163,7 +164,10 @@ async function main(): Promise<void> {
   const base = join(outDir, `${onlyArg || groupArg ? 'partial' : results.profile}-latest`);
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.md`, renderReport(results));
-  // The goal table last, so anyone can see where the project stands after one run.
+  // The goal table last, so anyone can see where the project stands after one run; the cost of
+  // options (a full run's last group) just before it.
+  const options = optionsTable(results);
+  if (options) process.stdout.write(`\n${options}\n`);
   const goal = goalTable(results);
   if (goal) process.stdout.write(`\n${goal}\n\n`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${base}.md`);

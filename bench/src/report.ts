@@ -4,16 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { goalTable } from './goal-table';
+import { table } from './lib/markdown';
 import { fmt, fmtSpread, median, spread } from './lib/stats';
+import { optionsTable } from './options-table';
 import { type BenchResults, cellOf } from './results';
 import type { CellResult, GroupResult } from './sections/http-throughput';
 
 const GOALS = { readAddedMicros: 20, writeAddedMicros: 40, throughputRatio: 1.5, storeGetRatio: 0.9 };
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 function metric(c: CellResult | undefined, pick: (s: CellResult['samples'][number]) => number) {
   return spread(c?.samples.map(pick) ?? []);
@@ -341,6 +338,7 @@ export function renderReport(results: BenchResults): string {
       `HTTP: ${group.title}`,
       httpTable(group),
     ]),
+    ['Cost of options (encryption, compression, a 10 KB session)', optionsTable(results)],
     ['Store level', results.storeLevel ? storeLevelSection(results) : ''],
     ['Payload envelope', results.payload ? payloadSection(results) : ''],
     ['Memory store', results.memory ? memorySection(results) : ''],

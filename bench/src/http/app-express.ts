@@ -6,7 +6,8 @@ import session from 'express-session';
 import { openSessionkitStore } from './child-stores';
 import { openPeerStore } from './peer-stores';
 import type { ServerApp } from './protocol';
-import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, seedData, type Variant } from './variants';
+import { loginData, seedFor, setupOptions } from './setups';
+import { type ChildEnv, MAX_AGE_MS, presentKeys, SECRET, type Variant } from './variants';
 
 type Bag = Record<string, unknown>;
 type PeerSession = session.Session & Bag;
@@ -18,6 +19,8 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
   app.disable('x-powered-by');
   app.disable('etag');
   const closers: Array<() => Promise<unknown>> = [];
+  // Empty but for the 10 KB setups, whose sign-in stores the 10 KB session (src/http/setups.ts).
+  const signIn = loginData(variant.setup);
 
   if (variant.library === 'bare') {
     app.get('/seed', (_req, res) => void res.json({ ok: true }));
@@ -33,11 +36,13 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
         secrets: [SECRET],
         cookie: { secure: false },
         ...(env.BENCH_TOUCH_AFTER ? { touchAfter: Number(env.BENCH_TOUCH_AFTER) } : {}),
+        ...setupOptions(variant.setup),
       }),
     );
+    const signInEntries = Object.entries(signIn);
     app.get('/seed', (req, res) => {
       const s = sessionOf(req);
-      const data = seedData(Number(req.query.i));
+      const data = seedFor(variant.setup, Number(req.query.i));
       for (const [key, value] of Object.entries(data)) s.set(key, value);
       if (req.query.anon === undefined) s.setOwner(String(data.user));
       res.json({ ok: true });
@@ -50,6 +55,7 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
     app.get('/login', (req, res) => {
       const s = sessionOf(req);
       s.regenerate();
+      for (const [key, value] of signInEntries) s.set(key, value);
       s.set('user', 'user-login');
       s.setOwner('user-login');
       res.json({ ok: true });
@@ -79,7 +85,7 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
     );
     const bag = (req: Request) => req.session as PeerSession;
     app.get('/seed', (req, res) => {
-      const data = seedData(Number(req.query.i));
+      const data = seedFor(variant.setup, Number(req.query.i));
       if (req.query.anon !== undefined) delete data.user;
       Object.assign(bag(req), data);
       res.json({ ok: true });
@@ -92,6 +98,7 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
     app.get('/login', (req, res, next) => {
       req.session.regenerate((error) => {
         if (error) return next(error);
+        Object.assign(bag(req), signIn);
         bag(req).user = 'user-login';
         res.json({ ok: true });
       });

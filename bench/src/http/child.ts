@@ -22,6 +22,10 @@ async function main(): Promise<void> {
   let app: ServerApp;
   let stopProfiler: (() => Promise<unknown>) | undefined;
   try {
+    // The setups' options and data live in the Express app only (src/http/setups.ts).
+    if (variant.setup && variant.framework !== 'express') {
+      throw new Error(`setup ${variant.setup} is wired for Express only, not ${variant.framework}`);
+    }
     app = await build(variant, env);
   } catch (error) {
     send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -7,15 +7,30 @@ export type Framework = 'express' | 'fastify' | 'koa';
 export type Library = 'bare' | 'sessionkit' | 'peer';
 export type StoreKind = 'none' | 'memory' | 'file' | 'redis' | 'mariadb' | 'postgres' | 'cookie';
 
+/**
+ * What a user turns on, beside the defaults (src/http/setups.ts): encryption at rest, or a 10 KB
+ * session (sessionkit's default compression on, or off). Express only.
+ */
+export type Setup = 'encrypted' | 'large' | 'large-uncompressed';
+
 export interface Variant {
   framework: Framework;
   library: Library;
   store: StoreKind;
+  /** Absent for the defaults, whose ids (keys of the results JSON) stay `framework/library/store`. */
+  setup?: Setup;
 }
 
 export function variantId(v: Variant): string {
-  return `${v.framework}/${v.library}/${v.store}`;
+  return `${v.framework}/${v.library}/${v.store}${v.setup ? `/${v.setup}` : ''}`;
 }
+
+/** How a setup reads in labels and tables. */
+export const SETUP_LABELS: Record<Setup, string> = {
+  encrypted: 'encryption on (AES-256-GCM)',
+  large: '10 KB session',
+  'large-uncompressed': '10 KB session, compression off',
+};
 
 const PEERS: Record<Framework, string> = {
   express: 'express-session',
@@ -51,10 +66,11 @@ const STORE_NAMES: Record<StoreKind, string> = {
 /** A human label for report tables. */
 export function variantLabel(v: Variant): string {
   if (v.library === 'bare') return `${v.framework} (bare)`;
+  const setup = v.setup ? `, ${SETUP_LABELS[v.setup]}` : '';
   if (v.library === 'sessionkit') {
-    return `@sessionkit/${v.framework} + ${STORE_NAMES[v.store]}`;
+    return `@sessionkit/${v.framework} + ${STORE_NAMES[v.store]}${setup}`;
   }
-  return `${PEERS[v.framework]} + ${PEER_STORES[`${v.framework}/${v.store}`] ?? v.store}`;
+  return `${PEERS[v.framework]} + ${PEER_STORES[`${v.framework}/${v.store}`] ?? v.store}${setup}`;
 }
 
 /** The data every seeded session holds: a signed-in shopper, about 200 bytes of JSON. */

@@ -1,6 +1,6 @@
 import { type LoadSample, measure, type Scenario } from '../http/load';
 import { type ServerHandle, type Services, seedSessions, startServer } from '../http/server-handle';
-import { type Variant, variantId, variantLabel } from '../http/variants';
+import { type Setup, type Variant, variantId, variantLabel } from '../http/variants';
 import type { Profile } from '../profile';
 
 /** Variants measured side by side: their servers run together and take turns under load. */
@@ -19,7 +19,8 @@ export interface CellResult {
 
 export interface GroupResult {
   title: string;
-  variants: { id: string; label: string }[];
+  /** `setup` is absent for the defaults (and in results written before setups existed). */
+  variants: { id: string; label: string; setup?: Setup }[];
   scenarios: string[];
   cells: CellResult[];
 }
@@ -38,11 +39,32 @@ const v = (
   framework: Variant['framework'],
   library: Variant['library'],
   store: Variant['store'],
+  setup?: Setup,
 ): Variant => ({
   framework,
   library,
   store,
+  ...(setup ? { setup } : {}),
 });
+
+/**
+ * What users turn on, against sessionkit's defaults in the same rounds (src/options-table.ts):
+ * encryption on the default session; a 10 KB session with the default compression (gzip above
+ * 1 KiB, which the ~200 B default session never reaches) and with compression off; and the peer
+ * holding the same 10 KB. Three routes keep it to about four minutes.
+ */
+const OPTIONS_GROUP: Group = {
+  title: 'Express, Redis: options users turn on',
+  variants: [
+    v('express', 'bare', 'none'),
+    v('express', 'sessionkit', 'redis'),
+    v('express', 'sessionkit', 'redis', 'encrypted'),
+    v('express', 'sessionkit', 'redis', 'large'),
+    v('express', 'sessionkit', 'redis', 'large-uncompressed'),
+    v('express', 'peer', 'redis', 'large'),
+  ],
+  scenarios: ALL_SCENARIOS.filter((s) => ['read/200', 'write/200', 'login'].includes(s.key)),
+};
 
 export function throughputGroups(profile: Profile): Group[] {
   if (profile.quick) {
@@ -84,7 +106,14 @@ export function throughputGroups(profile: Profile): Group[] {
     ],
     scenarios: ALL_SCENARIOS,
   });
-  return [peers('express'), peers('fastify'), peers('koa'), backends('express'), backends('fastify')];
+  return [
+    peers('express'),
+    peers('fastify'),
+    peers('koa'),
+    backends('express'),
+    backends('fastify'),
+    OPTIONS_GROUP,
+  ];
 }
 
 /**
@@ -141,7 +170,11 @@ export async function runGroup(
   }
   return {
     title: group.title,
-    variants: group.variants.map((variant) => ({ id: variantId(variant), label: variantLabel(variant) })),
+    variants: group.variants.map((variant) => ({
+      id: variantId(variant),
+      label: variantLabel(variant),
+      ...(variant.setup ? { setup: variant.setup } : {}),
+    })),
     scenarios: group.scenarios.map((s) => s.key),
     cells,
   };

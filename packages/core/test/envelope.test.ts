@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isSessionError, SessionConfigError, SessionPayloadError, SessionTooLargeError } from '../src/errors';
 import type { Codec } from '../src/payload/codec';
 import { jsonCodec } from '../src/payload/codec';
-import { decompress } from '../src/payload/compression';
+import { compress, compressNow, decompress, decompressNow } from '../src/payload/compression';
 import { concatBytes, fromUtf8, utf8 } from '../src/payload/encoding';
 import type { EncryptionKey } from '../src/payload/encryption';
 import { createEnvelope, type EnvelopeOptions, readEnvelopeHeader } from '../src/payload/envelope';
@@ -497,7 +497,9 @@ register('data:text/javascript,' + encodeURIComponent(
       const script = join(dir, 'edge.mts');
       await writeFile(
         script,
-        `import { createEnvelope } from ${JSON.stringify(envelopeUrl)};
+        // An edge runtime has no process.getBuiltinModule either (core's synchronous path).
+        `(process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+const { createEnvelope } = await import(${JSON.stringify(envelopeUrl)});
 const envelope = createEnvelope({ encryption: { keys: [{ id: 'k1', key: 'x'.repeat(32) }] } });
 const small = await envelope.seal({ a: 1 }, 'ctx');
 console.log('small', JSON.stringify(await envelope.open(small, 'ctx')));
@@ -519,5 +521,32 @@ await envelope.seal({ big: 'y'.repeat(5000) }, 'ctx').then(
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('compression below and above the synchronous limit (64 KiB)', () => {
+  const text = (bytes: number) => utf8(JSON.stringify({ items: 'session data '.repeat(bytes / 13) }));
+
+  it('answers at once for session-sized bodies, with a promise for larger ones, and both read back', async () => {
+    for (const algorithm of ['gzip', 'brotli'] as const) {
+      const small = text(10_000);
+      const now = compressNow(small, algorithm);
+      expect(now).toBeInstanceOf(Uint8Array);
+      expect(decompressNow(now as Uint8Array, algorithm, 1 << 20)).toEqual(small);
+      // The two paths write the same format: each reads what the other wrote.
+      expect(await decompress(now as Uint8Array, algorithm, 1 << 20)).toEqual(small);
+      expect(decompressNow(await compress(small, algorithm), algorithm, 1 << 20)).toEqual(small);
+      const large = text(100_000);
+      const later = compressNow(large, algorithm);
+      expect(later).toBeInstanceOf(Promise);
+      expect(await decompressNow(await later, algorithm, 1 << 20)).toEqual(large);
+    }
+  });
+
+  it('stops at the output limit on the synchronous path too', () => {
+    const bomb = gzipSync(new Uint8Array(5_000_000));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(() => decompressNow(bomb, 'gzip', 1_000_000)).toThrow(RangeError);
+    expect(() => decompressNow(bomb, 'gzip', 1_000_000)).toThrow(/larger than the 1000000-byte limit/);
   });
 });

@@ -40,3 +40,46 @@ describe('callStore, the one wrapper around a store call', () => {
     expect(storeError).not.toHaveBeenCalled();
   });
 });
+
+describe('callStore deadlines, one timer per time limit', () => {
+  const hang = () => new Promise<never>(() => {});
+  const later = <T>(ms: number, value: T) =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+
+  test('each call keeps its own deadline while others of the same limit come and go', async () => {
+    const call = { operation: 'get', timeoutMs: 60 };
+    const started = performance.now();
+    const first = callStore(call, hang).catch((e: unknown) => e);
+    await later(30, null);
+    // Started 30 ms later: answered in time, then a hanging one whose deadline is 30 ms after the first's.
+    const answered = callStore(call, () => later(10, 'ok'));
+    const second = callStore(call, hang).catch((e: unknown) => e);
+    await expect(answered).resolves.toBe('ok');
+    expect(await first).toMatchObject({ code: 'SESSION_STORE_TIMEOUT' });
+    const firstAt = performance.now() - started;
+    expect(await second).toMatchObject({ code: 'SESSION_STORE_TIMEOUT' });
+    const secondAt = performance.now() - started;
+    expect(firstAt).toBeGreaterThanOrEqual(59);
+    expect(secondAt).toBeGreaterThanOrEqual(89);
+  });
+
+  test('an answer after the deadline changes nothing, and a timed-out call is reported once', async () => {
+    const storeError = vi.fn();
+    let finish: (value: string) => void = () => {};
+    const slow = callStore(
+      { operation: 'set', timeoutMs: 20, hooks: { storeError } },
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    );
+    await expect(slow).rejects.toMatchObject({ code: 'SESSION_STORE_TIMEOUT' });
+    finish('late');
+    await later(5, null);
+    expect(storeError).toHaveBeenCalledOnce();
+  });
+
+  test('a call that throws before returning a promise rejects like a failed one', async () => {
+    const error = await callStore({ operation: 'destroy', timeoutMs: 1_000 }, () => {
+      throw new Error('not connected');
+    }).catch((e: unknown) => e);
+    expect((error as SessionStoreError).message).toBe('Session store destroy failed: not connected');
+  });
+});

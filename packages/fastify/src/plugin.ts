@@ -51,25 +51,34 @@ declare module 'fastify' {
  *   return reply.redirect('/');
  * });
  */
+/** Marks a request whose session was committed (see the onSend hook). */
+const COMMITTED = Symbol('sessionkit.committed');
+
 export const sessionPlugin: FastifyPluginAsync<SessionManagerInput<FastifySessionData>> = async (
   fastify,
   options,
 ) => {
   const manager = toSessionManager(options);
-  // Requests whose session was committed: onSend runs again when an error reply replaces the payload.
-  const committed = new WeakSet<FastifyRequest>();
   fastify.decorateRequest('session');
-  fastify.addHook('onRequest', async (request) => {
-    request.session = await manager.load(request.headers.cookie);
-  });
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Set once the request's session was committed: onSend runs again when an error reply
+  // replaces the payload. A request decoration, not a WeakSet: no entry for the GC to trace.
+  fastify.decorateRequest(COMMITTED, false);
+  // Plain functions returning the manager's promise: an async wrapper would add one per hook.
+  fastify.addHook('onRequest', (request) =>
+    manager.load(request.headers.cookie).then((session) => {
+      request.session = session;
+    }),
+  );
+  fastify.addHook('onSend', (request, reply, payload) => {
     // No session: its load failed, and this is the error reply for that.
-    if (!request.session || committed.has(request)) return payload;
-    committed.add(request);
-    const setCookie = await manager.commit(request.session);
-    // Fastify appends to an existing set-cookie header rather than replacing it.
-    if (setCookie) reply.header('set-cookie', setCookie);
-    return payload;
+    const marked = request as FastifyRequest & { [COMMITTED]: boolean };
+    if (!request.session || marked[COMMITTED]) return Promise.resolve(payload);
+    marked[COMMITTED] = true;
+    return manager.commit(request.session).then((setCookie) => {
+      // Fastify appends to an existing set-cookie header rather than replacing it.
+      if (setCookie) reply.header('set-cookie', setCookie);
+      return payload;
+    });
   });
 };
 

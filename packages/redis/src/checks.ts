@@ -13,14 +13,21 @@ import type { RedisClientLike } from './client';
 const STORE = 'Redis session store';
 
 /** Runs one store operation; anything but a SessionError becomes a SessionStoreError with cause. */
-export async function attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
+export function attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  // Not async: the call's own promise, with one handler for failures, is all a call needs.
+  let pending: Promise<T>;
   try {
-    return await run();
+    pending = run();
   } catch (error) {
-    // ioredis' `commandTimeout` rejects with exactly this message.
-    const timedOut = error instanceof Error && error.message === 'Command timed out';
-    throw storeError(STORE, operation, error, timedOut ? { code: 'SESSION_STORE_TIMEOUT' } : {});
+    return Promise.reject(failure(operation, error));
   }
+  return pending.catch((error: unknown) => Promise.reject(failure(operation, error)));
+}
+
+function failure(operation: string, error: unknown): unknown {
+  // ioredis' `commandTimeout` rejects with exactly this message.
+  const timedOut = error instanceof Error && error.message === 'Command timed out';
+  return storeError(STORE, operation, error, timedOut ? { code: 'SESSION_STORE_TIMEOUT' } : {});
 }
 
 /** Redis' answer to a hash command on a key of another type (a string, a list…). */

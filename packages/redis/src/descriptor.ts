@@ -63,12 +63,16 @@ export interface ResolvedRedisConfig {
 const REDIS_PORT = 6379;
 const SENTINEL_PORT = 26379;
 
-/** The failure behaviour the README recommends: bounded waits, endless reconnection. */
+/**
+ * What the README recommends: bounded waits and endless reconnection, and auto-pipelining, which
+ * sends the commands of concurrent requests in one socket write.
+ */
 const FAILURE_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
   connectTimeout: 2000,
   retryStrategy: (times) => Math.min(times * 100, 1000),
+  enableAutoPipelining: true,
 };
 
 function fromUrl(url: string): RedisStoreConfig {

@@ -39,6 +39,86 @@ function loadZlib(): Promise<Zlib> {
   return zlibModule;
 }
 
+/**
+ * node:zlib without an import, where the runtime provides it (Node >= 20.16, Bun, Deno): what
+ * makes the synchronous path below possible. Elsewhere compression takes the lazy import.
+ */
+const builtinZlib: Zlib | null = (() => {
+  try {
+    const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    return (host?.getBuiltinModule?.('node:zlib') as Zlib | undefined) ?? null;
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Inputs up to this size are (de)compressed synchronously. zlib's asynchronous functions hand
+ * each call to the thread pool: for a session-sized body that costs about three times the CPU
+ * of the work itself (300 against 100 µs for 10 KB, measured), while the synchronous call
+ * blocks the event loop for well under a millisecond at this size.
+ */
+const SYNC_LIMIT = 64 * 1024;
+
+/**
+ * gzip level 3 rather than zlib's default 6: on session JSON the output is about 1.5 % larger
+ * and the CPU about half (measured on a 10 KB cart).
+ */
+const GZIP_LEVEL = 3;
+
+/** compress(), synchronous for inputs up to SYNC_LIMIT where node:zlib is at hand. */
+export function compressNow(
+  bytes: Uint8Array,
+  algorithm: CompressionAlgorithm,
+): Uint8Array | Promise<Uint8Array> {
+  const zlib = builtinZlib;
+  if (zlib === null || bytes.length > SYNC_LIMIT) return compress(bytes, algorithm);
+  if (algorithm === 'gzip') return plain(zlib.gzipSync(bytes, { level: GZIP_LEVEL }));
+  if (algorithm === 'brotli')
+    return plain(zlib.brotliCompressSync(bytes, { params: brotliParams(zlib, bytes) }));
+  throw new TypeError(`Unknown compression algorithm ${JSON.stringify(algorithm)}`);
+}
+
+/** decompress(), synchronous for inputs up to SYNC_LIMIT where node:zlib is at hand. */
+export function decompressNow(
+  bytes: Uint8Array,
+  algorithm: CompressionAlgorithm,
+  maxOutputBytes: number,
+): Uint8Array | Promise<Uint8Array> {
+  const zlib = builtinZlib;
+  if (zlib === null || bytes.length > SYNC_LIMIT) return decompress(bytes, algorithm, maxOutputBytes);
+  checkLimit(maxOutputBytes);
+  const options = { maxOutputLength: maxOutputBytes };
+  try {
+    if (algorithm === 'gzip') return plain(zlib.gunzipSync(bytes, options));
+    if (algorithm === 'brotli') return plain(zlib.brotliDecompressSync(bytes, options));
+  } catch (error) {
+    throw overLimit(error, maxOutputBytes);
+  }
+  throw new TypeError(`Unknown compression algorithm ${JSON.stringify(algorithm)}`);
+}
+
+function brotliParams(zlib: Zlib, bytes: Uint8Array): Record<number, number> {
+  return {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+  };
+}
+
+function checkLimit(maxOutputBytes: number): void {
+  if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 1) {
+    throw new RangeError(`maxOutputBytes must be a positive integer, got ${maxOutputBytes}`);
+  }
+}
+
+/** zlib's "output too large" as the RangeError callers know; any other error as it is. */
+function overLimit(error: unknown, maxOutputBytes: number): unknown {
+  if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') return error;
+  return new RangeError(`Decompressed data is larger than the ${maxOutputBytes}-byte limit`, {
+    cause: error,
+  });
+}
+
 /** Node returns Buffers; hand out plain Uint8Arrays so callers never depend on Buffer methods. */
 function plain(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -56,13 +136,9 @@ export async function compress(bytes: Uint8Array, algorithm: CompressionAlgorith
   const zlib = await loadZlib();
   return new Promise((resolve, reject) => {
     if (algorithm === 'gzip') {
-      zlib.gzip(bytes, settle(resolve, reject));
+      zlib.gzip(bytes, { level: GZIP_LEVEL }, settle(resolve, reject));
     } else if (algorithm === 'brotli') {
-      const params = {
-        [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
-        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-      };
-      zlib.brotliCompress(bytes, { params }, settle(resolve, reject));
+      zlib.brotliCompress(bytes, { params: brotliParams(zlib, bytes) }, settle(resolve, reject));
     } else {
       reject(new TypeError(`Unknown compression algorithm ${JSON.stringify(algorithm)}`));
     }
@@ -79,9 +155,7 @@ export async function decompress(
   algorithm: CompressionAlgorithm,
   maxOutputBytes: number,
 ): Promise<Uint8Array> {
-  if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 1) {
-    throw new RangeError(`maxOutputBytes must be a positive integer, got ${maxOutputBytes}`);
-  }
+  checkLimit(maxOutputBytes);
   const zlib = await loadZlib();
   const options = { maxOutputLength: maxOutputBytes };
   try {
@@ -91,11 +165,6 @@ export async function decompress(
       else reject(new TypeError(`Unknown compression algorithm ${JSON.stringify(algorithm)}`));
     });
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new RangeError(`Decompressed data is larger than the ${maxOutputBytes}-byte limit`, {
-        cause: error,
-      });
-    }
-    throw error;
+    throw overLimit(error, maxOutputBytes);
   }
 }

@@ -5,7 +5,12 @@
 
 import { SessionConfigError, SessionPayloadError, SessionTooLargeError } from '../errors';
 import { BUILTIN_CODECS, CODEC_MAX_ID, type Codec, CUSTOM_CODEC_MIN_ID, jsonCodec } from './codec';
-import { type CompressionAlgorithm, type CompressionOptions, compress, decompress } from './compression';
+import {
+  type CompressionAlgorithm,
+  type CompressionOptions,
+  compressNow,
+  decompressNow,
+} from './compression';
 import { concatBytes, utf8 } from './encoding';
 import { createKeyring, type EncryptionKey, IV_BYTES, type Keyring, TAG_BYTES } from './encryption';
 import { readEnvelopeHeader, writeHeader } from './envelope-header';
@@ -243,11 +248,12 @@ export function buildEnvelope(options: EnvelopeOptions = {}): CoreEnvelope {
       throw tooLarge(encoded.length, o.maxDecodedBytes, 'maxDecodedBytes');
     if (o.algorithm !== null && encoded.length > o.threshold) {
       // Incompressible data (already compressed, random tokens) is kept as is.
-      return compress(encoded, o.algorithm).then((compressed) =>
+      const pick = (compressed: Uint8Array) =>
         compressed.length < encoded.length
           ? finish(compressedHeader, compressed, context)
-          : finish(plainHeader, encoded, context),
-      );
+          : finish(plainHeader, encoded, context);
+      const compressed = compressNow(encoded, o.algorithm);
+      return compressed instanceof Uint8Array ? pick(compressed) : compressed.then(pick);
     }
     return finish(plainHeader, encoded, context);
   }
@@ -284,10 +290,11 @@ export function buildEnvelope(options: EnvelopeOptions = {}): CoreEnvelope {
         );
       }
     }
-    const decode = (plain: Uint8Array): unknown =>
-      header.compression === null
-        ? codec.decode(plain)
-        : decompress(plain, header.compression, o.maxDecodedBytes).then((inflated) => codec.decode(inflated));
+    const decode = (plain: Uint8Array): unknown => {
+      if (header.compression === null) return codec.decode(plain);
+      const inflated = decompressNow(plain, header.compression, o.maxDecodedBytes);
+      return inflated instanceof Uint8Array ? codec.decode(inflated) : inflated.then((i) => codec.decode(i));
+    };
     if (header.keyId === null) {
       if (!o.acceptUnencrypted) {
         throw new SessionPayloadError(

@@ -229,7 +229,13 @@ function applyChange(s: Pick<SessionState, 'data' | 'flash' | 'ownerId'>, change
 
 /** Assignment that treats `__proto__` as an ordinary key instead of rewiring the prototype. */
 function put(target: SessionData, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  // Only `__proto__` needs defineProperty (a descriptor object per call): on any other key a
+  // plain assignment creates or updates the same own, enumerable, writable data property.
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 /**
@@ -270,8 +276,11 @@ export function bodyOf(state: SessionState): SessionBody {
 export function isSessionBody(value: unknown): value is SessionBody {
   if (typeof value !== 'object' || value === null) return false;
   const body = value as Partial<SessionBody>;
-  const isRecord = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   return typeof body.c === 'number' && Number.isFinite(body.c) && isRecord(body.d) && isRecord(body.f);
+}
+
+function isRecord(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A stored session's contents in readable form, for operator tools (`sessionkit inspect`). */

@@ -155,6 +155,21 @@ export function replaceOnInsertTests(suite: Suite): void {
 
     storeTest(
       suite,
+      'never deletes a record of another isolated store under the replaced key',
+      async ({ store, raw, another, resolution }) => {
+        const other = await another();
+        const theirsKey = randomKey();
+        const theirs = record({ ownerId: 'alice' });
+        await other.store.set(theirsKey, theirs);
+        await store.set(randomKey(), record(), { replaces: theirsKey });
+        await expectRaw(other.raw, theirsKey, theirs, resolution, "the other store's record");
+        expect(await raw.list(), 'raw.list() of this store').toHaveLength(1);
+      },
+      { requires: ['replaceOnInsert'] },
+    );
+
+    storeTest(
+      suite,
       'replaces is refused with a compare-and-set, which changes nothing',
       async ({ store, raw, resolution }) => {
         const key = randomKey();

@@ -84,10 +84,10 @@ export const SET_INDEXED_SCRIPT = lua(
 );
 
 // After SET_BODY wrote the new session: delete the session `old` it replaces, whatever that key
-// holds (like DESTROY_SCRIPT), and take it out of its owner's index when that index is the
-// declared key `ok` (the new session's owner: a login from an anonymous session, or a re-login,
-// which are what logins are). `leftover` is then 1; an old owner whose index the script was not
-// given comes back in `leftover`, for the caller to remove the entry from (readers skip it anyway).
+// holds (like DESTROY_SCRIPT), and take it out of its owner's index when it had none or that
+// index is the declared key `ok`, the new session's owner's (a login from an anonymous session,
+// a re-login): `leftover` is then 1. The owner id of an old session of another user, whose index
+// the script was not given, comes back in `leftover` for the caller to remove the entry.
 const REPLACE_BODY = `
 local leftover = 1
 local kind = redis.call('TYPE', old).ok

@@ -90,7 +90,12 @@ async function postgresCounter(url: string): Promise<Counter> {
       const sent = new Map<string, number>();
       let writes = 0;
       for (const [query, calls] of await statementCounts(client)) {
-        const verb = query.trim().split(/\s+/)[0]?.toUpperCase() ?? '?';
+        let verb = query.trim().split(/\s+/)[0]?.toUpperCase() ?? '?';
+        // A statement of data-modifying CTEs (a login's insert and delete) is named by what it runs.
+        if (verb === 'WITH') {
+          const parts = [...query.matchAll(/\bAS \(\s*(INSERT|UPDATE|DELETE)\b/gi)];
+          verb = `WITH ${parts.map((part) => (part[1] as string).toUpperCase()).join('+')}`;
+        }
         sent.set(verb, (sent.get(verb) ?? 0) + calls);
         if (verb !== 'SELECT') writes += calls;
       }

@@ -7,7 +7,7 @@ import {
   SessionStoreTimeoutError,
 } from '../src/errors';
 import { checkSetArguments } from '../src/store/set-arguments';
-import type { StoredRecord } from '../src/store/store';
+import type { SetOptions, StoredRecord } from '../src/store/store';
 import { storeError } from '../src/store/store-errors';
 
 describe('storeError, the one mapping of driver errors', () => {
@@ -87,11 +87,16 @@ describe('checkSetArguments, the one check of what reaches set', () => {
     expect(checkSetArguments('Acme store', 'k', good, undefined)).toEqual({
       ownerId: null,
       expectedVersion: undefined,
+      replaces: undefined,
     });
     expect(checkSetArguments('Acme store', 'k', { ...good, ownerId: 'u1' }, { expectedVersion: 3 })).toEqual({
       ownerId: 'u1',
       expectedVersion: 3,
+      replaces: undefined,
     });
+    expect(
+      checkSetArguments('Acme store', 'k', good, { replaces: 'old' }, { replaceOnInsert: true }),
+    ).toEqual({ ownerId: null, expectedVersion: undefined, replaces: 'old' });
     // An unlimited session: Infinity is a valid expiry.
     expect(() =>
       checkSetArguments('Acme store', 'k', { ...good, expiresAt: Number.POSITIVE_INFINITY }, undefined),
@@ -114,10 +119,19 @@ describe('checkSetArguments, the one check of what reaches set', () => {
     ['expiresAt "1"', 'k', { ...good, expiresAt: '1' }, undefined, 'record.expiresAt must be epoch'],
     ['ownerId 7', 'k', { ...good, ownerId: 7 }, undefined, 'record.ownerId must be a string or null'],
     ['expectedVersion NaN', 'k', good, { expectedVersion: Number.NaN }, 'expectedVersion must be an integer'],
+    ['replaces 7', 'k', good, { replaces: 7 }, 'options.replaces must be a string (got number)'],
+    [
+      'replaces with expectedVersion',
+      'k',
+      good,
+      { replaces: 'old', expectedVersion: 1 },
+      'options.replaces must not be given with expectedVersion',
+    ],
+    ['replaces naming the key itself', 'k', good, { replaces: 'k' }, 'must not be the key being written'],
   ])('%s is rejected with a SessionStoreError naming it', (_, key, record, options, message) => {
     const error = (() => {
       try {
-        checkSetArguments('Acme store', key, record, options);
+        checkSetArguments('Acme store', key, record, options as SetOptions, { replaceOnInsert: true });
       } catch (thrown) {
         return thrown;
       }
@@ -125,5 +139,13 @@ describe('checkSetArguments, the one check of what reaches set', () => {
     expect(isSessionError(error, 'SESSION_STORE_ERROR')).toBe(true);
     expect((error as Error).message).toContain(message);
     expect((error as Error).message).toMatch(/^Acme store set: /);
+  });
+
+  test('replaces is refused by a store that does not declare replaceOnInsert', () => {
+    for (const capabilities of [undefined, { replaceOnInsert: false }]) {
+      expect(() => checkSetArguments('Acme store', 'k', good, { replaces: 'old' }, capabilities)).toThrow(
+        'Acme store set: options.replaces is not supported by this store (capabilities.replaceOnInsert is false).',
+      );
+    }
   });
 });

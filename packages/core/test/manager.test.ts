@@ -3,7 +3,7 @@ import { sha256Base64url } from '../src/cookie/hashing';
 import { isSessionError, SessionConfigError, SessionStateError, SessionTooLargeError } from '../src/errors';
 import { createSessionManager } from '../src/session/manager';
 import { createMemoryStore } from '../src/store/memory-store';
-import { cookiePair, OTHER_SECRET, SECRET } from './helpers';
+import { cookiePair, countingStore, OTHER_SECRET, SECRET } from './helpers';
 
 type Data = { userId: string; views: number; cart: string[]; when: Date; tags: Set<string> };
 
@@ -256,6 +256,39 @@ describe('lifecycle', () => {
     expect(after.get('cart')).toEqual(['apple']);
     expect(after.get('userId')).toBe('u1');
     expect(await store.count!()).toBe(1);
+  });
+
+  test.each([
+    ['declares replaceOnInsert: one set that replaces the old key', true, { get: 1, set: 1 }],
+    ['does not: an insert, then a destroy of the old key', false, { get: 1, set: 1, destroy: 1 }],
+  ])('login with a store that %s', async (_, replaceOnInsert, expected) => {
+    const memory = createMemoryStore();
+    const { store, calls } = countingStore({
+      ...memory,
+      capabilities: { ...memory.capabilities, replaceOnInsert },
+    });
+    const events: unknown[] = [];
+    const manager = createSessionManager({
+      store,
+      secrets: [SECRET],
+      hooks: { regenerated: (event) => events.push(event) },
+    });
+    const anon = await manager.load(null);
+    anon.set('cart', ['apple']);
+    const oldPair = cookiePair(await manager.commit(anon));
+    const oldKey = await sha256Base64url(anon.id);
+    for (const name of Object.keys(calls)) delete calls[name];
+
+    const login = await manager.load(oldPair);
+    login.regenerate();
+    login.setOwner('alice');
+    const newPair = cookiePair(await manager.commit(login));
+    expect(calls).toEqual(expected);
+    const newKey = await sha256Base64url(login.id);
+    expect(events).toEqual([{ key: newKey, previousKey: oldKey, ownerId: 'alice' }]);
+    expect(await memory.get(oldKey)).toBeNull();
+    expect(await memory.listByOwner('alice')).toEqual([{ key: newKey, expiresAt: expect.any(Number) }]);
+    expect((await manager.load(newPair)).get('cart')).toEqual(['apple']);
   });
 
   test('destroy removes the record and clears the cookie', async () => {

@@ -58,6 +58,7 @@ class DirectoryStore implements FileStore {
     count: true,
     clear: true,
     prune: true,
+    replaceOnInsert: true,
   });
   readonly directory: string;
 
@@ -92,7 +93,11 @@ class DirectoryStore implements FileStore {
 
   async set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
     return this.#run('set', async () => {
-      const { ownerId, expectedVersion: expected } = checkSetArguments(STORE, key, record, options);
+      const {
+        ownerId,
+        expectedVersion: expected,
+        replaces,
+      } = checkSetArguments(STORE, key, record, options, this.capabilities);
       const name = hashName(key);
       const bytes = encodeRecord(key, { ...record, ownerId });
       await this.#files.withLock(name, async () => {
@@ -117,6 +122,12 @@ class DirectoryStore implements FileStore {
           await this.#files.removeMarker(previousOwner, name);
         }
       });
+      // Only once the insert is in; under the replaced record's own lock, as destroy() takes it
+      // (taken after the new one's is released: two locks held at once could deadlock).
+      if (replaces !== undefined) {
+        const replaced = hashName(replaces);
+        await this.#files.withLock(replaced, () => this.#files.remove(replaced));
+      }
     });
   }
 

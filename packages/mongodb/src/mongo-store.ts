@@ -1,4 +1,5 @@
 import {
+  checkSetArguments,
   NO_CAPABILITIES,
   SessionConflictError,
   type SessionStore,
@@ -45,6 +46,10 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   prune: true,
   // Through the TTL index of ensureIndexes(); reads never rely on it.
   nativeExpiry: true,
+  // Collection.bulkWrite sends an insert and a delete as two commands, one round trip each, and
+  // MongoClient.bulkWrite (one command) needs MongoDB 8 and the client, which the store is not
+  // given: a login inserts, then destroys the old document separately, as before.
+  replaceOnInsert: false,
 });
 
 /** E11000: an insert (here, an upsert) hit an existing `_id`. */
@@ -109,8 +114,9 @@ export function createMongoStore(
 
     set: (key, record, setOptions) =>
       run('set', async () => {
+        // Refuses `replaces` (see CAPABILITIES) rather than ignoring it and keeping the old session.
+        const { expectedVersion } = checkSetArguments(STORE, key, record, setOptions, CAPABILITIES);
         const now = Date.now();
-        const expectedVersion = setOptions?.expectedVersion;
         if (expectedVersion === undefined) {
           const insert = insertStatement(key, record, now);
           try {

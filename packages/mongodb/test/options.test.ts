@@ -35,9 +35,18 @@ describe('createMongoStore with the real driver, no server needed', () => {
         clear: true,
         prune: true,
         nativeExpiry: true,
+        replaceOnInsert: false,
       });
       expect(typeof store.ensureIndexes).toBe('function');
     }
+  });
+
+  test('refuses a replacing insert before sending anything (capabilities.replaceOnInsert is false)', async () => {
+    const store = createMongoStore(client.db('app'));
+    const record = { payload: new Uint8Array([1]), version: 1, expiresAt: Date.now() + 60_000 };
+    const error = await store.set('new', record, { replaces: 'old' }).catch((thrown: unknown) => thrown);
+    expect(isSessionError(error, 'SESSION_STORE_ERROR')).toBe(true);
+    expect((error as Error).message).toContain('capabilities.replaceOnInsert is false');
   });
 
   test('with a Db, collectionName picks the collection, "sessions" by default', () => {

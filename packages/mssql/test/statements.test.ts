@@ -57,6 +57,25 @@ describe('statement shapes (SQL text only, no database)', () => {
     ]);
   });
 
+  // Unverified against a server here (none runs): the batch's text is what these lines check.
+  test('insert replacing another row: one batch, the MERGE, then a DELETE only when it wrote', () => {
+    const merge = (statements.insert?.text ?? '').replace(/;\nSELECT @@ROWCOUNT AS \[sk_affected\];$/, '');
+    expect(statements.insertReplacing?.text).toBe(
+      `DECLARE @sk_inserted INT;\n${merge};\nSET @sk_inserted = @@ROWCOUNT;\n` +
+        'BEGIN TRY\nDELETE FROM [sessionkit_sessions] WHERE [session_key] = @p10 AND [app] = @p11 AND @sk_inserted > 0;\n' +
+        'END TRY\nBEGIN CATCH\n' +
+        "DECLARE @sk_error NVARCHAR(2048) = CONCAT(N'The new session was written, but the one it replaces was not deleted: ', ERROR_MESSAGE());\n" +
+        'THROW 50000, @sk_error, 1;\nEND CATCH;\nSELECT @sk_inserted AS [sk_affected];',
+    );
+    expect(merge).toMatch(/^MERGE INTO \[sessionkit_sessions\] WITH \(HOLDLOCK\)/);
+    expect(statements.insertReplacing?.values).toEqual([...(statements.insert?.values ?? []), 'old', '']);
+    // No explicit transaction and no session option: either would outlive the batch on a pooled
+    // connection (a cancelled batch leaves its transaction open).
+    expect(statements.insertReplacing?.text).not.toMatch(/TRANSACTION|XACT_ABORT|NOCOUNT/);
+    // A failed DELETE comes back as error 50000, which the store does not re-run (the MERGE committed).
+    expect(mssqlDialect.classifyError({ number: 50000 })).toBe('other');
+  });
+
   test('compare-and-set: an UPDATE matching only the live row at the expected version', () => {
     expect(statements.cas?.text).toBe(
       'UPDATE [sessionkit_sessions] SET [version] = @p1, [payload] = @p2, [expires_at] = @p3, [owner_id] = @p4 ' +

@@ -37,6 +37,13 @@ describe('statement shapes (SQL text only, no database)', () => {
     ]);
   });
 
+  test('no replacing insert: MySQL has no statement that inserts and deletes another row', () => {
+    // Data-modifying CTEs do not exist, and a second statement in one call needs
+    // multipleStatements, which the app's pool does not enable (and should not, for injection's
+    // sake): a login inserts, then destroys the old row in a second call.
+    expect(mysqlDialect.insertReplacing).toBeUndefined();
+  });
+
   test('compare-and-set: an UPDATE matching only the live row at the expected version', () => {
     expect(statements.cas?.text).toBe(
       'UPDATE `sessionkit_sessions` SET `version` = ?, `payload` = ?, `expires_at` = ?, `owner_id` = ? ' +

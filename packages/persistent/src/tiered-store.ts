@@ -81,6 +81,10 @@ class Tier implements TieredStore {
       clear: caps.clear,
       prune: true,
       nativeExpiry: caps.nativeExpiry,
+      // An insert here is a memory write, and the replaced session's copy in the persistent store
+      // still needs its own destroy (a round trip either way): nothing to gain over the manager's
+      // separate destroy, which also drops the local entry under that session's own lock.
+      replaceOnInsert: false,
     });
     Object.defineProperty(this, INSPECT, {
       enumerable: false,

@@ -5,8 +5,9 @@ import type {
   InsertRow,
   SqlDialect,
   SqlErrorKind,
+  Statement,
 } from '@sessionkit/sql';
-import { type TableSql, whereClause } from '@sessionkit/sql/internal';
+import { type Params, type TableSql, whereClause } from '@sessionkit/sql/internal';
 import { quoteIdentifier as quote, renderSchema } from './schema';
 
 /** SQLSTATE codes, from PostgreSQL's errcodes table. */
@@ -16,6 +17,9 @@ const EXISTS = new Set(['42P07' /* duplicate_table */, '42710' /* duplicate_obje
 
 /** Alias of the row already in the table, inside an upsert. */
 const EXISTING = '"sk_existing"';
+/** The CTEs of insertReplacing. */
+const INSERTED = '"sk_inserted"';
+const REPLACED = '"sk_replaced"';
 
 /**
  * Insert unless a live row holds the key. ON CONFLICT makes the insert and the conflict check one
@@ -23,8 +27,7 @@ const EXISTING = '"sk_existing"';
  * and the others find the row. The DO UPDATE only fires on an expired row of this namespace, so a
  * row count of 0 means a live session won.
  */
-function insert(sql: TableSql, row: InsertRow): InsertPlan {
-  const p = sql.params();
+function upsertText(sql: TableSql, p: Params, row: InsertRow): string {
   const values = sql.insertValues(row);
   const columns = values.map(([column]) => column);
   const placeholders = values.map(([, value]) => p.add(value));
@@ -32,13 +35,30 @@ function insert(sql: TableSql, row: InsertRow): InsertPlan {
     .filter((column) => column !== sql.key && column !== sql.namespace)
     .map((column) => `${column} = EXCLUDED.${column}`);
   const when = [`${sql.expiry(EXISTING)} <= ${p.add(row.now)}`, ...sql.scope(p, EXISTING)];
-  return {
-    kind: 'upsert',
-    statement: p.statement(
-      `INSERT INTO ${sql.table} AS ${EXISTING} (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) ` +
-        `ON CONFLICT (${sql.key}) DO UPDATE SET ${updates.join(', ')} WHERE ${when.join(' AND ')}`,
-    ),
-  };
+  return (
+    `INSERT INTO ${sql.table} AS ${EXISTING} (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) ` +
+    `ON CONFLICT (${sql.key}) DO UPDATE SET ${updates.join(', ')} WHERE ${when.join(' AND ')}`
+  );
+}
+
+function insert(sql: TableSql, row: InsertRow): InsertPlan {
+  const p = sql.params();
+  return { kind: 'upsert', statement: p.statement(upsertText(sql, p, row)) };
+}
+
+/**
+ * The upsert and the deletion of the replaced row in one statement, through data-modifying CTEs.
+ * The DELETE reads the upsert's RETURNING rows, so it only runs when the upsert wrote; the
+ * statement returns that row too, so its row count is the insert's (0: a live session won, and
+ * nothing was deleted). One statement is one transaction: both happen, or neither.
+ */
+function insertReplacing(sql: TableSql, row: InsertRow, replaces: string): Statement {
+  const p = sql.params();
+  const upsert = upsertText(sql, p, row);
+  const remove = sql.deleteRowText(p, replaces, `EXISTS (SELECT 1 FROM ${INSERTED})`);
+  return p.statement(
+    `WITH ${INSERTED} AS (${upsert} RETURNING 1), ${REPLACED} AS (${remove}) SELECT 1 FROM ${INSERTED}`,
+  );
 }
 
 /**
@@ -82,6 +102,7 @@ export const postgresDialect: SqlDialect = Object.freeze<SqlDialect>({
   writeStatement: (text: string) => text,
   affectedRows: (result) => result.affected,
   insert,
+  insertReplacing,
   batchDelete,
   schemaStatements: (layout) => renderSchema(layout, quote),
   classifyError,

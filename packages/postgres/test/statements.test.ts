@@ -36,6 +36,15 @@ describe('statement shapes (SQL text only, no database)', () => {
     ]);
   });
 
+  test('insert replacing another row: the upsert and a DELETE that runs only on its RETURNING row', () => {
+    const upsert = statements.insert?.text ?? '';
+    expect(statements.insertReplacing?.text).toBe(
+      `WITH "sk_inserted" AS (${upsert} RETURNING 1), "sk_replaced" AS (DELETE FROM "sessionkit_sessions" ` +
+        'WHERE "session_key" = $10 AND "app" = $11 AND EXISTS (SELECT 1 FROM "sk_inserted")) SELECT 1 FROM "sk_inserted"',
+    );
+    expect(statements.insertReplacing?.values).toEqual([...(statements.insert?.values ?? []), 'old', '']);
+  });
+
   test('compare-and-set: an UPDATE matching only the live row at the expected version', () => {
     expect(statements.cas?.text).toBe(
       'UPDATE "sessionkit_sessions" SET "version" = $1, "payload" = $2, "expires_at" = $3, "owner_id" = $4 ' +

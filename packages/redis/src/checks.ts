@@ -4,6 +4,7 @@ import {
   SessionConfigError,
   SessionStoreError,
   type SetOptions,
+  type StoreCapabilities,
   type StoredRecord,
   storeError,
 } from '@sessionkit/core';
@@ -41,14 +42,20 @@ export function invalid(message: string): SessionStoreError {
 
 /**
  * Core's checks of the `set` arguments, plus Redis' own: PEXPIREAT takes integer milliseconds,
- * so a fractional or infinite expiry cannot be stored. Returns the owner normalised.
+ * so a fractional or infinite expiry cannot be stored. Returns the owner normalised and the key
+ * the insert replaces, if any.
  */
-export function checkSet(key: string, record: StoredRecord, options: SetOptions | undefined): string | null {
-  const { ownerId } = checkSetArguments(STORE, key, record, options);
+export function checkSet(
+  key: string,
+  record: StoredRecord,
+  options: SetOptions | undefined,
+  capabilities: StoreCapabilities,
+): { ownerId: string | null; replaces: string | undefined } {
+  const { ownerId, replaces } = checkSetArguments(STORE, key, record, options, capabilities);
   if (!Number.isSafeInteger(record.expiresAt)) {
     throw invalid(`record.expiresAt must be an integer epoch ms (got ${record.expiresAt})`);
   }
-  return ownerId;
+  return { ownerId, replaces };
 }
 
 export function validateClient(client: RedisClientLike): void {

@@ -11,15 +11,8 @@ import { attempt, checkSet, invalid, validateClient, validateScanCount } from '.
 import type { RedisClientLike, RedisCommands } from './client';
 import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
-import {
-  DESTROY_IF_OWNED_SCRIPT,
-  DESTROY_SCRIPT,
-  INDEX_ADD_SCRIPT,
-  runScript,
-  SET_INDEXED_SCRIPT,
-  SET_SCRIPT,
-  TOUCH_SCRIPT,
-} from './scripts';
+import { DESTROY_IF_OWNED_SCRIPT, DESTROY_SCRIPT, runScript, TOUCH_SCRIPT } from './scripts';
+import { indexSession, writeSession } from './session-write';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -51,7 +44,14 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   clear: true,
   // Redis expires keys by itself (PEXPIREAT on every write and touch); nothing to prune.
   nativeExpiry: true,
+  replaceOnInsert: true,
 });
+
+/**
+ * A Cluster keeps the new session, the replaced one and the owner index in different slots, which
+ * no single script may touch: a login there inserts, then destroys the old session separately.
+ */
+const CLUSTER_CAPABILITIES: StoreCapabilities = Object.freeze({ ...CAPABILITIES, replaceOnInsert: false });
 
 /** Index entries and sessions handled per round trip batch in the owner operations. */
 const BATCH = 256;
@@ -75,6 +75,7 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
   const prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
   const scanCount = validateScanCount(options.scanCount ?? 1000);
   const keys = keyLayout(prefix);
+  const capabilities = client.isCluster ? CLUSTER_CAPABILITIES : CAPABILITIES;
 
   /** Every master: SCAN only sees the keys of the node it runs on. */
   const masters = (): RedisCommands[] => {
@@ -86,12 +87,8 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
     return nodes;
   };
 
-  /** Adds the session to its owner's index. Always BEFORE the session write: see set(). */
-  const index = (ownerId: string, storageKey: string, expiresAt: number, now: number) =>
-    runScript(client, INDEX_ADD_SCRIPT, [keys.owner(ownerId)], [storageKey, expiresAt, now]);
-
   return {
-    capabilities: CAPABILITIES,
+    capabilities,
     prefix,
 
     get: (storageKey) =>
@@ -116,10 +113,12 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
 
     set: (storageKey, record, setOptions?: SetOptions) =>
       attempt('set', async () => {
-        const ownerId = checkSet(storageKey, record, setOptions);
+        const { ownerId, replaces } = checkSet(storageKey, record, setOptions, capabilities);
         if (!isExact(storageKey) || (ownerId !== null && !isExact(ownerId))) {
           throw invalid('the key or owner id is not well-formed Unicode (it has a lone surrogate)');
         }
+        // A key Redis cannot hold exactly was never stored: there is nothing to replace.
+        const replaced = replaces !== undefined && isExact(replaces) ? replaces : undefined;
         const now = Date.now();
         const payload = Buffer.from(
           record.payload.buffer,
@@ -135,23 +134,15 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
           setOptions?.expectedVersion ?? '',
           now,
         ];
-        let written: unknown;
-        if (ownerId === null) {
-          written = await runScript(client, SET_SCRIPT, [keys.session(storageKey)], args);
-        } else if (!client.isCluster) {
-          // One key space: the session and its index entry in one script, one round trip.
-          const sessionAndOwner = [keys.session(storageKey), keys.owner(ownerId)];
-          written = await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey]);
-        } else {
-          // A Cluster puts the owner index and the session in different slots, so no single
-          // script can update both. The index is written first: if the session write then fails
-          // or conflicts, the index holds an extra entry, which readers verify against the
-          // session and ignore. The other order could leave a live session that
-          // destroyByOwner() ("log me out everywhere") cannot find.
-          await index(ownerId, storageKey, record.expiresAt, now);
-          written = await runScript(client, SET_SCRIPT, [keys.session(storageKey)], args);
-        }
-        if (written !== 1) {
+        const written = await writeSession(client, keys, {
+          storageKey,
+          ownerId,
+          replaces: replaced,
+          expiresAt: record.expiresAt,
+          now,
+          args,
+        });
+        if (!written) {
           throw new SessionConflictError(
             setOptions?.expectedVersion === undefined
               ? 'A live session already exists under this key'
@@ -176,7 +167,7 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
           const ownerId = owner ? owner.toString('utf8') : null;
           // Same ordering as set(): raise the index score before the session outlives it. The
           // script then only extends the session if its owner is still the one just indexed.
-          if (ownerId !== null) await index(ownerId, storageKey, expiresAt, now);
+          if (ownerId !== null) await indexSession(client, keys, ownerId, storageKey, expiresAt, now);
           const moved = await runScript(
             client,
             TOUCH_SCRIPT,

@@ -1,7 +1,11 @@
 /**
  * The Lua scripts that make each write atomic. Redis runs a script without interleaving any
  * other command, so "read the version, compare, write, set the expiry" cannot race another
- * writer. Every script touches exactly one key, which is what Redis Cluster requires.
+ * writer. On a Cluster every script touches exactly one key, since a script's keys must share a
+ * slot there; the scripts that touch several (SET_INDEXED_SCRIPT, the REPLACE scripts) are only
+ * sent to a standalone or Sentinel server. Every key a script touches is passed in KEYS, never
+ * built inside it: Redis documents undeclared keys as unsupported, and servers and proxies that
+ * route or check by the declared keys would miss them.
  *
  * "Now" is passed in by the caller (the app server's clock, the one core computed expiresAt
  * with), so the store, get() and core agree on what is live; PEXPIREAT uses Redis' clock, so
@@ -77,6 +81,46 @@ export const SET_SCRIPT = lua(`local sk = KEYS[1]${SET_BODY}return 1`);
  */
 export const SET_INDEXED_SCRIPT = lua(
   `local sk = KEYS[1]${SET_BODY}local ok, member, score, now = KEYS[2], ARGV[8], ARGV[3], ARGV[7]${INDEX_BODY}return 1`,
+);
+
+// After SET_BODY wrote the new session: delete the session `old` it replaces, whatever that key
+// holds (like DESTROY_SCRIPT), and take it out of its owner's index when it had none or that
+// index is the declared key `ok`, the new session's owner's (a login from an anonymous session,
+// a re-login): `leftover` is then 1. The owner id of an old session of another user, whose index
+// the script was not given, comes back in `leftover` for the caller to remove the entry.
+const REPLACE_BODY = `
+local leftover = 1
+local kind = redis.call('TYPE', old).ok
+if kind == 'hash' then
+  local o = redis.call('HGET', old, 'o')
+  if o and ok and ARGV[4] == '1' and o == ARGV[5] then
+    redis.call('ZREM', ok, oldMember)
+  elseif o then
+    leftover = o
+  end
+end
+if kind ~= 'none' then redis.call('DEL', old) end
+`;
+
+/**
+ * SET_SCRIPT for an insert that replaces another session (SetOptions.replaces), for a session
+ * without an owner, off Cluster. KEYS[1] session key, KEYS[2] the replaced session's key. ARGV:
+ * as SET_SCRIPT, then the replaced storage key. Returns 0 on conflict (nothing is deleted), 1
+ * when written and replaced, or the replaced session's owner id when its index entry is left
+ * for the caller to remove.
+ */
+export const REPLACE_SCRIPT = lua(
+  `local sk = KEYS[1]${SET_BODY}local old, ok, oldMember = KEYS[2], false, ARGV[8]${REPLACE_BODY}return leftover`,
+);
+
+/**
+ * REPLACE_SCRIPT for a session with an owner: SET_INDEXED_SCRIPT, then the replacement. KEYS[1]
+ * session key, KEYS[2] owner key, KEYS[3] the replaced session's key. ARGV: as SET_SCRIPT, then
+ * the storage key, then the replaced storage key. Returns as REPLACE_SCRIPT.
+ */
+export const REPLACE_INDEXED_SCRIPT = lua(
+  `local sk = KEYS[1]${SET_BODY}local old, ok, oldMember = KEYS[3], KEYS[2], ARGV[9]${REPLACE_BODY}` +
+    `local member, score, now = ARGV[8], ARGV[3], ARGV[7]${INDEX_BODY}return leftover`,
 );
 
 /**

@@ -39,6 +39,21 @@ function assert(condition: boolean, message: string): void {
 
 const pexpiretime = async (client: Client, key: string) => Number(await client.call('PEXPIRETIME', key));
 
+/** The client, recording the name of every command method called on it: what reaches the wire. */
+function counting(client: Client, sent: string[]): Client {
+  return new Proxy(client, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function' || typeof name !== 'string') return value;
+      return (...args: unknown[]) => {
+        if (/^(eval|evalsha|hmget|zadd|zrem|zscore|zremrangebyscore|zrange|del|unlink)/i.test(name))
+          sent.push(name);
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
 describe('createRedisStore options', () => {
   // A real ioredis client that never connects: validation happens before any command.
   const idle = new Redis({ lazyConnect: true });
@@ -86,7 +101,18 @@ describe('createRedisStore options', () => {
       clear: true,
       prune: false,
       nativeExpiry: true,
+      replaceOnInsert: true,
     });
+  });
+
+  it('on a Cluster, declares no replacing insert and refuses one before sending anything', async () => {
+    const idleCluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    const store = createRedisStore(idleCluster);
+    expect(store.capabilities.replaceOnInsert).toBe(false);
+    const error = await rejection(store.set('new', record(), { replaces: 'old' }));
+    expect(isSessionError(error, 'SESSION_STORE_ERROR')).toBe(true);
+    expect((error as Error).message).toContain('capabilities.replaceOnInsert is false');
+    expect(idleCluster.status).toBe('wait');
   });
 
   it('rejects invalid records with a SessionStoreError before sending anything', async () => {
@@ -142,20 +168,8 @@ describe.skipIf(!standalone.provisioned.available)(
     it('writes an owned session and its index entry in one command; a conflict leaves the index alone', async () => {
       const { client, prefix, cleanup } = await fresh(standalone);
       try {
-        // Counts what reaches the wire: every command method called on the client.
         const sent: string[] = [];
-        const counting = new Proxy(client, {
-          get(target, name, receiver) {
-            const value = Reflect.get(target, name, receiver);
-            if (typeof value !== 'function' || typeof name !== 'string') return value;
-            return (...args: unknown[]) => {
-              if (/^(eval|evalsha|hmget|zadd|zrem|zscore|zremrangebyscore|zrange)/i.test(name))
-                sent.push(name);
-              return value.apply(target, args);
-            };
-          },
-        });
-        const store = createRedisStore(counting, { prefix });
+        const store = createRedisStore(counting(client, sent), { prefix });
         const expiresAt = Date.now() + 60_000;
         await store.set('k', record({ ownerId: 'bob', expiresAt }));
         await store.set('k', record({ ownerId: 'bob', version: 2, expiresAt: expiresAt + 5 }), {
@@ -168,6 +182,47 @@ describe.skipIf(!standalone.provisioned.available)(
           store.set('k', record({ ownerId: 'carol', version: 9 }), { expectedVersion: 8 }),
         ).rejects.toMatchObject({ code: 'SESSION_CONFLICT' });
         expect(await client.exists(`${prefix}owner:{carol}`)).toBe(0);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('a login replaces the old session in one command, its index entry included when the owner stays', async () => {
+      const { client, prefix, cleanup } = await fresh(standalone);
+      try {
+        const sent: string[] = [];
+        const store = createRedisStore(counting(client, sent), { prefix });
+        const ownerKey = (owner: string) => `${prefix}owner:{${owner}}`;
+        // Anonymous → signed in, then a re-login of the same user: one script each.
+        await store.set('anon', record());
+        await store.set('first', record({ ownerId: 'alice' }));
+        // Loads the script into the server (EVALSHA answers NOSCRIPT the first time, then EVAL).
+        await store.set('warm', record({ ownerId: 'alice' }), { replaces: 'none' });
+        await store.destroy('warm');
+        sent.length = 0;
+        await store.set('login', record({ ownerId: 'alice' }), { replaces: 'anon' });
+        await store.set('again', record({ ownerId: 'alice' }), { replaces: 'first' });
+        expect(sent).toEqual(['evalsha', 'evalsha']);
+        expect((await client.zrange(ownerKey('alice'), 0, -1)).sort()).toEqual(['again', 'login']);
+        expect((await scanPrefix(client, prefix)).sort()).toEqual([
+          `${prefix}owner:{alice}`,
+          `${prefix}{again}`,
+          `${prefix}{login}`,
+        ]);
+
+        // Another user's session: the old owner's index is not the script's to touch, so its
+        // entry is removed by one more command.
+        sent.length = 0;
+        await store.set('bob', record({ ownerId: 'bob' }), { replaces: 'login' });
+        expect(sent).toEqual(['evalsha', 'zrem']);
+        expect(await client.zrange(ownerKey('alice'), 0, -1)).toEqual(['again']);
+
+        // A conflict deletes nothing and indexes nothing.
+        await expect(
+          store.set('bob', record({ ownerId: 'carol' }), { replaces: 'again' }),
+        ).rejects.toMatchObject({ code: 'SESSION_CONFLICT' });
+        expect(await client.exists(`${prefix}{again}`, ownerKey('carol'))).toBe(1);
+        expect(await client.zrange(ownerKey('alice'), 0, -1)).toEqual(['again']);
       } finally {
         await cleanup();
       }

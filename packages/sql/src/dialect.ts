@@ -63,6 +63,14 @@ export interface SqlDialect extends SqlSyntax {
   /** The row count of a data-changing statement built with {@link SqlDialect.writeStatement}. */
   affectedRows(result: SqlResult): number;
   insert(sql: TableSql, row: InsertRow): InsertPlan;
+  /**
+   * The insert of {@link SqlDialect.insert}, which also deletes the row of `replaces` in this
+   * namespace, whatever its expiry, only when the insert happened: one statement (or batch), one
+   * round trip. Its {@link SqlDialect.affectedRows} is 1 when it inserted, 0 when a live row held
+   * the key (and then nothing was deleted). Absent when the database cannot do both in one round
+   * trip: the store then declares no `replaceOnInsert`, and core destroys the old row separately.
+   */
+  insertReplacing?(sql: TableSql, row: InsertRow, replaces: string): Statement;
   batchDelete(sql: TableSql, options: BatchDeleteOptions): BatchDeletePlan;
   /** The DDL of the default layout, one statement per entry, each idempotent. */
   schemaStatements(layout: SchemaLayout): string[];

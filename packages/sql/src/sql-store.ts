@@ -95,6 +95,7 @@ class SqlSessionStore implements SqlStore {
       count: true,
       clear: true,
       prune: true,
+      replaceOnInsert: setup.dialect.insertReplacing !== undefined,
     });
     this.#timer =
       options.pruneInterval === 0
@@ -133,7 +134,7 @@ class SqlSessionStore implements SqlStore {
 
   set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
     return this.#run('set', async () => {
-      const checked = checkSetArguments(`${this.#label} store`, key, record, options);
+      const checked = checkSetArguments(`${this.#label} store`, key, record, options, this.capabilities);
       assertStorable(key, 'key', this.#label);
       const ownerId =
         checked.ownerId === null ? null : assertStorable(checked.ownerId, 'ownerId', this.#label);
@@ -151,7 +152,13 @@ class SqlSessionStore implements SqlStore {
         ownerId,
         now: Date.now(),
       };
-      const expected = checked.expectedVersion;
+      const { expectedVersion: expected, replaces } = checked;
+      // A key that could never be stored holds no row: there is nothing to replace.
+      if (expected === undefined && replaces !== undefined && isStorable(replaces)) {
+        const statement = this.#dialect.insertReplacing!(this.#sql, row, replaces);
+        if ((await this.#write(statement)) === 0) throw new SessionConflictError();
+        return;
+      }
       if (expected === undefined) return this.#insert(row);
       if ((await this.#write(this.#sql.updateIfVersion(row, expected))) === 0)
         throw new SessionConflictError();

@@ -9,6 +9,7 @@ const CAPABILITY_FLAGS = [
   'clear',
   'prune',
   'nativeExpiry',
+  'replaceOnInsert',
 ] as const;
 const CAPABILITY_METHODS = ['destroyByOwner', 'listByOwner', 'count', 'clear', 'prune'] as const;
 

@@ -82,9 +82,12 @@ export function storeTest(
 }
 
 function missingCapability(capability: Capability): string {
-  return capability === 'nativeExpiry'
-    ? 'store declares no native expiry (capabilities.nativeExpiry is false)'
-    : `store declares no ${capability}() (capabilities.${capability} is false)`;
+  if (capability === 'nativeExpiry')
+    return 'store declares no native expiry (capabilities.nativeExpiry is false)';
+  if (capability === 'replaceOnInsert') {
+    return 'store declares no replacing insert (capabilities.replaceOnInsert is false)';
+  }
+  return `store declares no ${capability}() (capabilities.${capability} is false)`;
 }
 
 async function release(targets: ConformanceTarget[]): Promise<unknown[]> {

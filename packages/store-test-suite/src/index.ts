@@ -16,6 +16,7 @@ import { ownerIndexTests } from './owner-index';
 import { pastDeadlineTests } from './past-deadline';
 import { payloadTests } from './payloads';
 import { pruneTests } from './prune';
+import { replaceOnInsertTests } from './replace-on-insert';
 import { scopeTests } from './scope';
 import { touchTests } from './touch';
 import type { ConformanceOptions } from './types';
@@ -60,6 +61,7 @@ export function runStoreConformance(options: ConformanceOptions): void {
     pastDeadlineTests(suite);
     touchTests(suite);
     ownerIndexTests(suite);
+    replaceOnInsertTests(suite);
     scopeTests(suite);
     pruneTests(suite);
     closeTests(suite);

@@ -3,7 +3,8 @@ import { describe, expect } from 'vitest';
 import { expectExpiry, expectRaw, expiredAt, type Suite, sorted, storeTest } from './harness';
 import { randomKey, record } from './helpers';
 
-async function ownedKeys(store: SessionStore, ownerId: string): Promise<string[]> {
+/** The keys listByOwner lists for `ownerId`, sorted. */
+export async function ownedKeys(store: SessionStore, ownerId: string): Promise<string[]> {
   const listed = (await store.listByOwner?.(ownerId)) ?? [];
   return sorted(listed.map((entry) => entry.key));
 }

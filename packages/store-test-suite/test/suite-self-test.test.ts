@@ -46,6 +46,12 @@ const MUST_FAIL: Record<string, string[]> = {
     'a version that is not an integer: a SessionManager serves a fresh session, reports it, and the next write succeeds',
     'no payload: get rejects with SESSION_RECORD_CORRUPT naming the key, destroy removes it',
   ],
+  'replaces-early': ['an insert that conflicts with a live record deletes nothing'],
+  'ignores-replaces': [
+    'writes the new record and deletes the old one, moving it in the owner index',
+    'destroyByOwner no longer finds the replaced record',
+    'an expired or corrupt record is replaced too, and an expired one under the new key is overwritten',
+  ],
   'shared-backend': [
     'two isolated stores on one backend do not see each other',
     'clear deletes every record of this store and nothing of another',
@@ -124,6 +130,7 @@ describe('the conformance suite run against known stores', () => {
     expect([...sections].sort()).toEqual([
       'close',
       'corrupt records (written behind the store)',
+      'insert replacing another record (replaceOnInsert)',
       'isolation, count and clear',
       'owner index',
       'prune',

@@ -134,12 +134,15 @@ export class SessionManager<Data extends SessionData = SessionData> {
     if (s.loadedKey === null || s.regenerated) {
       // An untouched new session is never saved: anonymous visits cost no storage and set no cookie.
       if (s.loadedKey === null && !isDirty(s)) return null;
+      const previousKey = s.loadedKey;
+      // A store that can delete the old record in the insert's own round trip does (a login costs
+      // one); otherwise a destroy follows. Either way the insert comes first: a crash in between
+      // leaves a stale record, never no session, and a failed insert deletes nothing.
+      const replaces = previousKey !== null && store.capabilities.replaceOnInsert ? previousKey : undefined;
       // A new key (a fresh random ID): nothing in this process can be writing it already.
-      await this.#writer.write(s, key, now, true);
-      if (s.loadedKey !== null) {
-        const previousKey = s.loadedKey;
-        // Insert first, then delete: a crash in between leaves a stale record, never no session.
-        await this.#writer.call('destroy', () => store.destroy(previousKey));
+      await this.#writer.write(s, key, now, true, replaces);
+      if (previousKey !== null) {
+        if (replaces === undefined) await this.#writer.call('destroy', () => store.destroy(previousKey));
         emit(hooks, 'regenerated', { key, previousKey, ownerId: s.ownerId });
       } else {
         emit(hooks, 'created', { key, ownerId: s.ownerId });

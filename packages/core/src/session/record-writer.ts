@@ -36,9 +36,16 @@ export class RecordWriter {
    * Writes with compare-and-set; on conflict reloads, replays this request's changes and retries
    * with jittered backoff. Resolves the record written, or null when another request deleted the
    * session meanwhile: the changes are dropped rather than resurrecting a session someone logged
-   * out of (or moved to a new ID at login).
+   * out of (or moved to a new ID at login). `replaces`: an insert that also deletes that key
+   * (see SetOptions.replaces; the store must declare replaceOnInsert).
    */
-  async write(s: SessionState, key: string, now: number, insert: boolean): Promise<StoredRecord | null> {
+  async write(
+    s: SessionState,
+    key: string,
+    now: number,
+    insert: boolean,
+    replaces?: string,
+  ): Promise<StoredRecord | null> {
     for (let attempt = 0; ; attempt++) {
       const expiresAt = this.expiryFor(now, s.createdAt);
       const sealed = this.#seal(bodyOf(s), key);
@@ -51,7 +58,11 @@ export class RecordWriter {
       };
       try {
         await this.call('set', () =>
-          this.#options.store.set(key, record, insert ? undefined : { expectedVersion: s.version }),
+          this.#options.store.set(
+            key,
+            record,
+            insert ? (replaces === undefined ? undefined : { replaces }) : { expectedVersion: s.version },
+          ),
         );
         s.version = record.version;
         s.expiresAt = expiresAt;

@@ -43,6 +43,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   clear: true,
   prune: true,
   nativeExpiry: true,
+  replaceOnInsert: true,
 });
 
 /** setTimeout/setInterval clamp longer delays to 1 ms, which would turn the sweep into a busy loop. */
@@ -170,7 +171,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     async set(key: string, record: StoredRecord, options?: SetOptions) {
-      const { ownerId, expectedVersion: expected } = checkSetArguments('Memory store', key, record, options);
+      const {
+        ownerId,
+        expectedVersion: expected,
+        replaces,
+      } = checkSetArguments('Memory store', key, record, options, CAPABILITIES);
       const now = Date.now();
       const current = live(key, now);
       if (expected === undefined) {
@@ -179,6 +184,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       } else if (current === undefined || current.version !== expected) {
         throw new SessionConflictError();
       }
+      // The insert happens now. The replaced session goes first, so that at the cap it is the one
+      // that makes room, not some other user's.
+      const replaced = replaces === undefined ? undefined : entries.get(replaces);
+      if (replaced !== undefined) remove(replaces!, replaced);
       if (current === undefined) makeRoom(now);
       else unindexOwner(key, current.ownerId);
 

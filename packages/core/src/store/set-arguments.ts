@@ -5,7 +5,7 @@
  * negative version would read back as corrupt, see checkStoredRecord).
  */
 import { SessionStoreError } from '../errors';
-import type { SetOptions } from './store';
+import type { SetOptions, StoreCapabilities } from './store';
 
 /** What {@link checkSetArguments} returns: the values a store writes, normalised. */
 export interface CheckedSetArguments {
@@ -13,22 +13,30 @@ export interface CheckedSetArguments {
   ownerId: string | null;
   /** The version a compare-and-set expects, or undefined for an insert. */
   expectedVersion: number | undefined;
+  /** The key of the record this insert replaces ({@link SetOptions.replaces}), or undefined. */
+  replaces: string | undefined;
 }
 
 /**
  * Checks the arguments of `set(key, record, options)`: the key is a string, the payload bytes,
  * the version a non-negative safe integer, `expiresAt` a number (not NaN; `Infinity` is an
- * unlimited session), the owner a string or absent, and `expectedVersion` absent or a safe
- * integer. Throws a SessionStoreError `<store> set: <argument> must be …`. A store adds only
- * what its backend needs on top (an integer expiry, key length or encoding limits).
+ * unlimited session), the owner a string or absent, `expectedVersion` absent or a safe integer,
+ * and `replaces` absent, or a string other than the key, given with an insert to a store that
+ * declares `replaceOnInsert`. Throws a SessionStoreError `<store> set: <argument> must be …`.
+ * A store adds only what its backend needs on top (an integer expiry, key length or encoding
+ * limits).
  *
  * @param store The store's label, e.g. `'File store'`.
+ * @param capabilities The store's capabilities. `replaces` is refused unless `replaceOnInsert`
+ *   is true (and when this is absent), so a store never silently keeps the record a login meant
+ *   to delete.
  * @throws SessionStoreError on the first argument that is wrong.
  *
  * @example
  * set: async (key, record, options) => {
- *   const { ownerId, expectedVersion } = checkSetArguments('Acme store', key, record, options);
- *   // … write record.payload, record.version, record.expiresAt, ownerId
+ *   const { ownerId, expectedVersion, replaces } =
+ *     checkSetArguments('Acme store', key, record, options, CAPABILITIES);
+ *   // … write record.payload, record.version, record.expiresAt, ownerId; then delete `replaces`
  * }
  */
 export function checkSetArguments(
@@ -36,6 +44,7 @@ export function checkSetArguments(
   key: unknown,
   record: unknown,
   options: SetOptions | undefined,
+  capabilities?: Pick<StoreCapabilities, 'replaceOnInsert'>,
 ): CheckedSetArguments {
   const invalid = (message: string) => new SessionStoreError(`${store} set: ${message}.`);
   if (typeof key !== 'string') throw invalid(`the key must be a string (got ${typeof key})`);
@@ -57,5 +66,21 @@ export function checkSetArguments(
   if (expectedVersion !== undefined && !Number.isSafeInteger(expectedVersion)) {
     throw invalid(`expectedVersion must be an integer (got ${String(expectedVersion)})`);
   }
-  return { ownerId: (ownerId as string | null | undefined) ?? null, expectedVersion };
+  const replaces = options?.replaces;
+  if (replaces !== undefined) {
+    if (capabilities?.replaceOnInsert !== true) {
+      throw invalid(
+        'options.replaces is not supported by this store (capabilities.replaceOnInsert is false)',
+      );
+    }
+    if (typeof replaces !== 'string') {
+      throw invalid(`options.replaces must be a string (got ${typeof replaces})`);
+    }
+    if (expectedVersion !== undefined) {
+      throw invalid('options.replaces must not be given with expectedVersion (only an insert replaces)');
+    }
+    // The insert writes `key` and then deletes `replaces`: the same key would delete what was written.
+    if (replaces === key) throw invalid('options.replaces must not be the key being written');
+  }
+  return { ownerId: (ownerId as string | null | undefined) ?? null, expectedVersion, replaces };
 }

@@ -27,6 +27,32 @@ export interface SetOptions {
    * value, and fails with `SessionConflictError` otherwise (including when the record is gone).
    */
   expectedVersion?: number;
+  /**
+   * An insert that replaces another session (a login: the session moves to a new ID, and the old
+   * record must go, as a defence against session fixation). The storage key of the record being
+   * replaced. Only for a store whose `capabilities.replaceOnInsert` is true: check it first
+   * (sessionkit's other stores refuse the option, through `checkSetArguments`, but a store
+   * written before it existed may ignore it). Only with an insert: never with `expectedVersion`,
+   * never equal to the key being written.
+   *
+   * The insert happens exactly as without this option: a live record under the key rejects with
+   * `SessionConflictError`, and then nothing is deleted. Only once the new record is written is
+   * the replaced one deleted, whatever state it is in (as `destroy` does), and removed from its
+   * owner's index. A key that holds nothing is fine: the call is then a plain insert. The store
+   * does both in the same round trip to its backend.
+   *
+   * @default undefined: nothing is replaced
+   *
+   * @example
+   * // Login: the session gets a new key, and the old one goes in the same round trip.
+   * if (store.capabilities.replaceOnInsert) {
+   *   await store.set(newKey, record, { replaces: oldKey });
+   * } else {
+   *   await store.set(newKey, record);
+   *   await store.destroy(oldKey);
+   * }
+   */
+  replaces?: string;
 }
 
 /** One entry of {@link SessionStore.listByOwner}. */
@@ -49,6 +75,12 @@ export interface StoreCapabilities {
   readonly prune: boolean;
   /** The backend expires records by itself (Redis TTL, Mongo TTL index). */
   readonly nativeExpiry: boolean;
+  /**
+   * `set` honours {@link SetOptions.replaces}: an insert that also deletes the record it
+   * replaces, in the same round trip to the backend. When false, delete the old record with a
+   * separate `destroy` (what the session manager does at login then).
+   */
+  readonly replaceOnInsert: boolean;
 }
 
 /** The interface every sessionkit store implements. Keys are opaque strings chosen by core. */
@@ -97,6 +129,7 @@ export const NO_CAPABILITIES: StoreCapabilities = Object.freeze({
   clear: false,
   prune: false,
   nativeExpiry: false,
+  replaceOnInsert: false,
 });
 
 /**

@@ -212,6 +212,15 @@ export class TableSql {
     return p.statement(this.dialect.writeStatement(`DELETE FROM ${this.table} WHERE ${where.join(' AND ')}`));
   }
 
+  /**
+   * `DELETE` of the row of `key` in this namespace, whatever its expiry, with `conditions` added:
+   * text on `params`, for a dialect's insertReplacing to embed in its statement.
+   */
+  deleteRowText(params: Params, key: string, ...conditions: string[]): string {
+    const where = [`${this.key} = ${params.add(key)}`, ...this.scope(params), ...conditions];
+    return `DELETE FROM ${this.table} WHERE ${where.join(' AND ')}`;
+  }
+
   /** Deletes the owner's rows that are live (`live`: true) or expired (`live`: false). */
   deleteOwner(ownerColumn: string, ownerId: string, now: number, live: boolean): Statement {
     const p = this.params();

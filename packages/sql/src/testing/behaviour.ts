@@ -173,6 +173,12 @@ export function storeBehaviourTests(kit: SqlKit): void {
       expect(await shop.count()).toBe(1);
       expect((await shop.listByOwner('alice')).map((entry) => entry.key)).toEqual(['s1']);
       expect(await shop.destroy('b1')).toBe(false);
+      if (shop.capabilities.replaceOnInsert) {
+        // A login in one app never deletes the other app's row, even when named as the one replaced.
+        await shop.set('s2', record(), { replaces: 'b1' });
+        expect(await blog.get('b1')).not.toBeNull();
+        await shop.destroy('s2');
+      }
       // A key is the primary key of the whole table: another app cannot take it (core's keys are
       // SHA-256 digests of random IDs, so apps never meet here in practice).
       expect((await rejection(blog.set('s1', record()))).code).toBe('SESSION_CONFLICT');

@@ -35,6 +35,7 @@ export function allStatements(dialect: SqlDialect, options: SqlStoreOptions = {}
     statements.listOwner = sql.listOwner(sql.ownerId, 'alice', NOW);
     statements.destroyOwner = sql.deleteOwner(sql.ownerId, 'alice', NOW, true);
   }
+  if (dialect.insertReplacing) statements.insertReplacing = dialect.insertReplacing(sql, ROW, 'old');
   const insert = dialect.insert(sql, ROW);
   if (insert.kind === 'upsert') statements.insert = insert.statement;
   else Object.assign(statements, { insert: insert.insert, replaceExpired: insert.replace });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import {
   type Decoded,
   type DecodedHeader,
   type DecodedRecord,
+  declaredSize,
   decodeHeader,
   decodeRecord,
   HEADER_SIZE,
@@ -127,15 +128,69 @@ async function retryStale<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Opens `path` for reading, runs `body` on it and closes it; resolves null when the file does not
+ * exist. Retried from the open on ESTALE (see retryStale).
+ */
+async function readOpen<T>(path: string, body: (handle: FileHandle) => Promise<T>): Promise<T | null> {
+  return retryStale(async () => {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      return await body(handle);
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/** The first read of a record: enough for nearly every session (a larger one costs two jobs more). */
+const RECORD_BUFFER = 16 * 1024;
+
+/**
+ * Reads a whole small file in three thread-pool jobs (open, read, close); `fs.promises.readFile`
+ * takes four, as it stats the file first to size its buffer. `expectedSize` says, from the bytes
+ * read so far, how long the file should be (Infinity when unknown). A read that leaves room in the
+ * buffer ends the file once that length is reached; short of it, reading goes on until a read
+ * returns nothing (a short read need not be the end on every file system: FUSE in direct I/O mode
+ * returns them). A full buffer is regrown to the size fstat reports, plus one byte, and reading
+ * goes on. So a file that fits costs one read, and a truncated or padded one is still read to its
+ * real end, as readFile would. Resolves null when the file does not exist.
+ */
+export async function readSmallFile(
+  path: string,
+  initialSize: number,
+  expectedSize: (bytes: Buffer) => number,
+): Promise<Buffer | null> {
+  return readOpen(path, async (handle) => {
+    let buffer = Buffer.allocUnsafe(initialSize);
+    let total = 0;
+    for (;;) {
+      if (total === buffer.length) {
+        const { size } = await handle.stat();
+        // One byte more than the size, so that reading it all leaves the buffer not full.
+        const grown = Buffer.allocUnsafe(Math.max(size + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+      total += bytesRead;
+      if (bytesRead === 0) break;
+      if (total < buffer.length && total >= expectedSize(buffer.subarray(0, total))) break;
+    }
+    return buffer.subarray(0, total);
+  });
+}
+
 /** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */
 export async function readRecordFile(path: string): Promise<ReadResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await retryStale(() => readFile(path));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { state: 'missing' };
-    throw error;
-  }
+  const bytes = await readSmallFile(path, RECORD_BUFFER, declaredSize);
+  if (bytes === null) return { state: 'missing' };
   const decoded = decodeRecord(bytes);
   return decoded.ok ? { state: 'ok', record: decoded.value } : { state: 'corrupt', reason: decoded.reason };
 }
@@ -148,29 +203,18 @@ export type RecordHead = DecodedHeader & { key: string };
  * owner nor the payload). One 4 KiB read covers both for any key core produces.
  */
 export async function readHeadFile(path: string): Promise<Decoded<RecordHead> | null> {
-  return retryStale(async () => {
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
+  return readOpen(path, async (handle) => {
+    const { size } = await handle.stat();
+    let head = Buffer.alloc(Math.min(size, 4096));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const header = decodeHeader(head.subarray(0, bytesRead), size);
+    if (!header.ok) return header;
+    const keyEnd = HEADER_SIZE + header.value.keyLength;
+    if (keyEnd > bytesRead) {
+      head = Buffer.alloc(keyEnd);
+      await handle.read(head, 0, keyEnd, 0);
     }
-    try {
-      const { size } = await handle.stat();
-      let head = Buffer.alloc(Math.min(size, 4096));
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      const header = decodeHeader(head.subarray(0, bytesRead), size);
-      if (!header.ok) return header;
-      const keyEnd = HEADER_SIZE + header.value.keyLength;
-      if (keyEnd > bytesRead) {
-        head = Buffer.alloc(keyEnd);
-        await handle.read(head, 0, keyEnd, 0);
-      }
-      return { ok: true, value: { ...header.value, key: head.toString('utf16le', HEADER_SIZE, keyEnd) } };
-    } finally {
-      await handle.close();
-    }
+    return { ok: true, value: { ...header.value, key: head.toString('utf16le', HEADER_SIZE, keyEnd) } };
   });
 }
 

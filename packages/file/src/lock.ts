@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { SessionStoreError } from '@sessionkit/core';
-import { errorCode, makeDir, removeQuietly, sleep } from './fs-util';
+import { errorCode, makeDir, readSmallFile, removeQuietly, sleep } from './fs-util';
 
 /**
  * Per-session locks that hold across processes and machines: a lock is a file created with
@@ -72,7 +72,10 @@ export async function acquireLock(
 /** Releases a lock, unless it is no longer ours (it was broken as stale and taken by another). */
 export async function releaseLock(lock: HeldLock): Promise<void> {
   try {
-    if ((await readFile(lock.path, 'utf8')) === lock.token) await unlink(lock.path);
+    const token = Buffer.from(lock.token);
+    // Room for one byte more than the token, so that a longer file cannot pass for ours.
+    const found = await readSmallFile(lock.path, token.length + 1, () => token.length);
+    if (found?.equals(token)) await unlink(lock.path);
   } catch (error) {
     // The operation under the lock already completed; failing it now would make the caller retry
     // a write that happened. A lock we could not remove turns stale and is broken later.

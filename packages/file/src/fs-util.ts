@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { closeFd, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeAllFd } from './fd';
 import {
   type Decoded,
   type DecodedHeader,
@@ -62,22 +63,22 @@ export async function writeAtomic(
   options: { fileMode: number; dirMode: number; fsync: boolean },
 ): Promise<void> {
   const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(temp, 'wx', options.fileMode);
+    fd = await openFd(temp, 'wx', options.fileMode);
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
     await makeDir(dirname(target), options.dirMode);
-    handle = await open(temp, 'wx', options.fileMode);
+    fd = await openFd(temp, 'wx', options.fileMode);
   }
   try {
     try {
       // open() applies the umask; group/other bits the user asked for would be silently dropped.
-      if ((options.fileMode & 0o077) !== 0) await handle.chmod(options.fileMode);
-      await handle.writeFile(bytes);
-      if (options.fsync) await handle.sync();
+      if ((options.fileMode & 0o077) !== 0) await fchmodFd(fd, options.fileMode);
+      await writeAllFd(fd, bytes);
+      if (options.fsync) await fsyncFd(fd);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
     for (let attempt = 0; ; attempt++) {
       try {
@@ -97,14 +98,14 @@ export async function writeAtomic(
 
 /** Makes a rename durable. Some platforms cannot open or sync a folder; nothing more to do there. */
 async function syncDir(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(path, 'r');
-    await handle.sync();
+    fd = await openFd(path, 'r');
+    await fsyncFd(fd);
   } catch (error) {
     if (!['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP'].includes(errorCode(error) ?? '')) throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await closeFd(fd);
   }
 }
 
@@ -132,19 +133,19 @@ async function retryStale<T>(read: () => Promise<T>): Promise<T> {
  * Opens `path` for reading, runs `body` on it and closes it; resolves null when the file does not
  * exist. Retried from the open on ESTALE (see retryStale).
  */
-async function readOpen<T>(path: string, body: (handle: FileHandle) => Promise<T>): Promise<T | null> {
+async function readOpen<T>(path: string, body: (fd: number) => Promise<T>): Promise<T | null> {
   return retryStale(async () => {
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(path, 'r');
+      fd = await openFd(path, 'r');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
       throw error;
     }
     try {
-      return await body(handle);
+      return await body(fd);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
   });
 }
@@ -167,18 +168,18 @@ export async function readSmallFile(
   initialSize: number,
   expectedSize: (bytes: Buffer) => number,
 ): Promise<Buffer | null> {
-  return readOpen(path, async (handle) => {
+  return readOpen(path, async (fd) => {
     let buffer = Buffer.allocUnsafe(initialSize);
     let total = 0;
     for (;;) {
       if (total === buffer.length) {
-        const { size } = await handle.stat();
+        const { size } = await fstatFd(fd);
         // One byte more than the size, so that reading it all leaves the buffer not full.
         const grown = Buffer.allocUnsafe(Math.max(size + 1, buffer.length * 2));
         buffer.copy(grown, 0, 0, total);
         buffer = grown;
       }
-      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+      const bytesRead = await readFd(fd, buffer, total, buffer.length - total, total);
       total += bytesRead;
       if (bytesRead === 0) break;
       if (total < buffer.length && total >= expectedSize(buffer.subarray(0, total))) break;
@@ -203,16 +204,16 @@ export type RecordHead = DecodedHeader & { key: string };
  * owner nor the payload). One 4 KiB read covers both for any key core produces.
  */
 export async function readHeadFile(path: string): Promise<Decoded<RecordHead> | null> {
-  return readOpen(path, async (handle) => {
-    const { size } = await handle.stat();
+  return readOpen(path, async (fd) => {
+    const { size } = await fstatFd(fd);
     let head = Buffer.alloc(Math.min(size, 4096));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytesRead = await readFd(fd, head, 0, head.length, 0);
     const header = decodeHeader(head.subarray(0, bytesRead), size);
     if (!header.ok) return header;
     const keyEnd = HEADER_SIZE + header.value.keyLength;
     if (keyEnd > bytesRead) {
       head = Buffer.alloc(keyEnd);
-      await handle.read(head, 0, keyEnd, 0);
+      await readFd(fd, head, 0, keyEnd, 0);
     }
     return { ok: true, value: { ...header.value, key: head.toString('utf16le', HEADER_SIZE, keyEnd) } };
   });

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { SessionStoreError } from '@sessionkit/core';
+import { closeFd, openFd, writeAllFd } from './fd';
 import { errorCode, makeDir, readSmallFile, removeQuietly, sleep } from './fs-util';
 
 /**
@@ -89,9 +90,9 @@ export async function releaseLock(lock: HeldLock): Promise<void> {
 
 async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock | null> {
   for (let attempt = 0; ; attempt++) {
-    let handle: Awaited<ReturnType<typeof open>>;
+    let fd: number;
     try {
-      handle = await open(path, 'wx', settings.fileMode);
+      fd = await openFd(path, 'wx', settings.fileMode);
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EEXIST') return null;
@@ -105,13 +106,13 @@ async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock
     try {
       // Who holds the lock, for a human looking at a stuck one, and a token only we know.
       const token = `${OWNER_NOTE} ${new Date().toISOString()} ${randomBytes(8).toString('hex')}\n`;
-      await handle.writeFile(token);
+      await writeAllFd(fd, Buffer.from(token));
       return { path, token };
     } catch (error) {
       await removeQuietly(path);
       throw error;
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
   }
 }
@@ -135,10 +136,10 @@ export async function breakIfStale(path: string, staleAfter: number): Promise<bo
   if (Date.now() - seen.mtimeMs <= staleAfter) return false;
 
   const breaker = `${path}.break`;
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  for (let attempt = 0; !handle; attempt++) {
+  let fd: number | undefined;
+  for (let attempt = 0; fd === undefined; attempt++) {
     try {
-      handle = await open(breaker, 'wx');
+      fd = await openFd(breaker, 'wx');
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT') return true;
@@ -151,7 +152,7 @@ export async function breakIfStale(path: string, staleAfter: number): Promise<bo
     }
   }
   try {
-    await handle.close();
+    await closeFd(fd);
     const again = await statOrNull(path);
     if (!again) return true;
     if (again.ino === seen.ino && again.dev === seen.dev && again.mtimeMs === seen.mtimeMs) {

@@ -1,5 +1,6 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { checkStoredRecord } from '@sessionkit/core';
+import { closeFd, openFd } from './fd';
 import {
   errorCode,
   makeDir,
@@ -97,7 +98,8 @@ export class RecordFiles {
     const path = this.layout.markerPath(ownerHash, name);
     for (let attempt = 0; ; attempt++) {
       try {
-        await writeFile(path, '', { flag: 'a', mode: this.#options.fileMode });
+        // Creates the empty file, or leaves an existing one as it is.
+        await closeFd(await openFd(path, 'a', this.#options.fileMode));
         return;
       } catch (error) {
         // Folder missing, or removed by a concurrent destroyByOwner between mkdir and write.

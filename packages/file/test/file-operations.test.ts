@@ -1,11 +1,16 @@
 import { createHook } from 'node:async_hooks';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { declaredSize } from '../src/format';
-import { readSmallFile } from '../src/fs-util';
+import { readSmallFile, writeAtomic } from '../src/fs-util';
 import { createFileStore } from '../src/index';
-import { freshDir } from './helpers';
+import { freshDir, listFiles, recordPath } from './helpers';
+
+function record(version: number, ownerId: string | null = 'alice') {
+  return { payload: new Uint8Array(300), version, expiresAt: Date.now() + 60_000, ownerId };
+}
 
 function bytes(length: number): Buffer {
   return Buffer.from(Array.from({ length }, (_, index) => (index * 7 + 3) % 256));
@@ -58,6 +63,35 @@ describe('readSmallFile', () => {
   });
 });
 
+describe('file descriptors', () => {
+  // The store opens plain descriptors, which nothing closes for it if it forgets.
+  test.skipIf(!existsSync('/proc/self/fd'))(
+    'leaves no descriptor open, also when a read or a write fails',
+    async () => {
+      const root = await freshDir();
+      const store = createFileStore({ directory: root, pruneInterval: 0 });
+      const folder = recordPath(root, 2, 'k');
+      await mkdir(folder, { recursive: true });
+      const open = async () => (await readdir('/proc/self/fd')).length;
+      const before = await open();
+      for (let round = 0; round < 20; round++) {
+        await expect(store.get('k')).rejects.toThrow();
+        await expect(store.set('k', record(1))).rejects.toThrow();
+        const options = { fileMode: 0o660, dirMode: 0o770, fsync: true };
+        await expect(writeAtomic(folder, new Uint8Array(3), options)).rejects.toMatchObject({
+          code: 'EISDIR',
+        });
+        await store.set(`ok-${round}`, record(1));
+        await store.get(`ok-${round}`);
+      }
+      expect(await open()).toBe(before);
+      expect(
+        (await listFiles(root)).filter((file) => file.endsWith('.tmp') || file.endsWith('.lock')),
+      ).toEqual([]);
+    },
+  );
+});
+
 /**
  * Counts the libuv file-system requests (each one a thread-pool job and a promise) a call makes:
  * every fs.promises call and FileHandle method creates one FSREQPROMISE resource, a close one
@@ -83,12 +117,6 @@ async function operations(call: () => Promise<unknown>): Promise<number> {
 describe('file operations per call', () => {
   test('get: open, read, close; set: lock, read, write, release, and no marker for the same owner', async () => {
     const store = createFileStore({ directory: await freshDir(), depth: 0, pruneInterval: 0 });
-    const record = (version: number, ownerId: string | null = 'alice') => ({
-      payload: new Uint8Array(300),
-      version,
-      expiresAt: Date.now() + 60_000,
-      ownerId,
-    });
     // Creates the folders, so that no count below includes a mkdir.
     await store.set('first', record(1));
 

@@ -23,6 +23,21 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Drawn once per process (and per worker thread), so that names built on it differ across them. */
+const PROCESS_NONCE = randomBytes(8).toString('hex');
+let sequence = 0;
+
+/**
+ * A string no other call returns, in this process or any other sharing the directory: the
+ * process's random nonce and a counter. Cheaper than fresh random bytes on every write, and as
+ * unique, which is all temp names and lock tokens need (an O_EXCL create never follows a link, so
+ * a name someone can predict is no risk).
+ */
+export function uniqueName(): string {
+  sequence += 1;
+  return `${PROCESS_NONCE}${sequence.toString(36)}`;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
@@ -62,7 +77,7 @@ export async function writeAtomic(
   bytes: Uint8Array,
   options: { fileMode: number; dirMode: number; fsync: boolean },
 ): Promise<void> {
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = `${target}.${uniqueName()}.tmp`;
   let fd: number;
   try {
     fd = await openFd(temp, 'wx', options.fileMode);

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { SessionStoreError } from '@sessionkit/core';
 import { closeFd, openFd, writeAllFd } from './fd';
-import { errorCode, makeDir, readSmallFile, removeQuietly, sleep } from './fs-util';
+import { errorCode, makeDir, readSmallFile, removeQuietly, sleep, uniqueName } from './fs-util';
 
 /**
  * Per-session locks that hold across processes and machines: a lock is a file created with
@@ -104,8 +103,8 @@ async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock
       throw error;
     }
     try {
-      // Who holds the lock, for a human looking at a stuck one, and a token only we know.
-      const token = `${OWNER_NOTE} ${new Date().toISOString()} ${randomBytes(8).toString('hex')}\n`;
+      // Who holds the lock, for a human looking at a stuck one, and a token no other lock carries.
+      const token = `${OWNER_NOTE} ${new Date().toISOString()} ${uniqueName()}\n`;
       await writeAllFd(fd, Buffer.from(token));
       return { path, token };
     } catch (error) {

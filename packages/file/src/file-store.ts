@@ -114,8 +114,11 @@ class DirectoryStore implements FileStore {
           );
         }
         // Marker first: a crash between the two leaves a stale marker (ignored by readers), never
-        // a session that destroyByOwner cannot find.
-        if (ownerId !== null) await this.#files.addMarker(ownerId, name);
+        // a session that destroyByOwner cannot find. Skipped when the owner's marker already
+        // stands (see markerStands).
+        if (ownerId !== null && !this.#files.markerStands(current, ownerId)) {
+          await this.#files.addMarker(ownerId, name);
+        }
         await this.#files.write(name, bytes);
         const previousOwner = current.state === 'ok' ? current.record.ownerId : null;
         if (previousOwner !== null && previousOwner !== ownerId) {
@@ -162,12 +165,12 @@ class DirectoryStore implements FileStore {
       const removed = await mapLimit(names, IO_CONCURRENCY, (name) =>
         this.#files.withLock(name, async () => {
           const current = await this.#files.read(name);
-          let deleted = false;
+          // remove() deletes the owner's marker with the record.
           if (current.state === 'ok' && current.record.ownerId === ownerId) {
-            deleted = await this.#files.remove(name);
+            return this.#files.remove(name, current);
           }
           await this.#files.removeMarker(ownerId, name);
-          return deleted;
+          return false;
         }),
       );
       await rmdir(this.#files.layout.ownerDir(ownerHash)).catch(() => undefined);

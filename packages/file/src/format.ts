@@ -93,6 +93,16 @@ export function decodeHeader(head: Buffer, fileSize: number): Decoded<DecodedHea
   return { ok: true, value: { hasOwner, version, expiresAt, keyLength, ownerLength, payloadLength } };
 }
 
+/**
+ * The file size the header at the start of `head` claims (header plus the three lengths), or
+ * Infinity while fewer bytes than a header are known. Unvalidated: it only tells a reader whether
+ * more bytes are expected; decodeHeader judges the file.
+ */
+export function declaredSize(head: Buffer): number {
+  if (head.length < HEADER_SIZE) return Number.POSITIVE_INFINITY;
+  return HEADER_SIZE + head.readUInt32BE(24) + head.readUInt32BE(28) + head.readUInt32BE(32);
+}
+
 /** Parses a whole record file. Never throws: garbage comes back as `{ ok: false }`. */
 export function decodeRecord(file: Buffer): Decoded<DecodedRecord> {
   const header = decodeHeader(file, file.length);

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { closeFd, fchmodFd, fstatFd, fsyncFd, openFd, readFd, writeAllFd } from './fd';
 import {
   type Decoded,
   type DecodedHeader,
   type DecodedRecord,
+  declaredSize,
   decodeHeader,
   decodeRecord,
   HEADER_SIZE,
@@ -19,6 +21,21 @@ export function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** Drawn once per process (and per worker thread), so that names built on it differ across them. */
+const PROCESS_NONCE = randomBytes(8).toString('hex');
+let sequence = 0;
+
+/**
+ * A string no other call returns, in this process or any other sharing the directory: the
+ * process's random nonce and a counter. Cheaper than fresh random bytes on every write, and as
+ * unique, which is all temp names and lock tokens need (an O_EXCL create never follows a link, so
+ * a name someone can predict is no risk).
+ */
+export function uniqueName(): string {
+  sequence += 1;
+  return `${PROCESS_NONCE}${sequence.toString(36)}`;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -60,23 +77,23 @@ export async function writeAtomic(
   bytes: Uint8Array,
   options: { fileMode: number; dirMode: number; fsync: boolean },
 ): Promise<void> {
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  let handle: Awaited<ReturnType<typeof open>>;
+  const temp = `${target}.${uniqueName()}.tmp`;
+  let fd: number;
   try {
-    handle = await open(temp, 'wx', options.fileMode);
+    fd = await openFd(temp, 'wx', options.fileMode);
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
     await makeDir(dirname(target), options.dirMode);
-    handle = await open(temp, 'wx', options.fileMode);
+    fd = await openFd(temp, 'wx', options.fileMode);
   }
   try {
     try {
       // open() applies the umask; group/other bits the user asked for would be silently dropped.
-      if ((options.fileMode & 0o077) !== 0) await handle.chmod(options.fileMode);
-      await handle.writeFile(bytes);
-      if (options.fsync) await handle.sync();
+      if ((options.fileMode & 0o077) !== 0) await fchmodFd(fd, options.fileMode);
+      await writeAllFd(fd, bytes);
+      if (options.fsync) await fsyncFd(fd);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
     for (let attempt = 0; ; attempt++) {
       try {
@@ -96,14 +113,14 @@ export async function writeAtomic(
 
 /** Makes a rename durable. Some platforms cannot open or sync a folder; nothing more to do there. */
 async function syncDir(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(path, 'r');
-    await handle.sync();
+    fd = await openFd(path, 'r');
+    await fsyncFd(fd);
   } catch (error) {
     if (!['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP'].includes(errorCode(error) ?? '')) throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await closeFd(fd);
   }
 }
 
@@ -127,15 +144,69 @@ async function retryStale<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Opens `path` for reading, runs `body` on it and closes it; resolves null when the file does not
+ * exist. Retried from the open on ESTALE (see retryStale).
+ */
+async function readOpen<T>(path: string, body: (fd: number) => Promise<T>): Promise<T | null> {
+  return retryStale(async () => {
+    let fd: number;
+    try {
+      fd = await openFd(path, 'r');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      return await body(fd);
+    } finally {
+      await closeFd(fd);
+    }
+  });
+}
+
+/** The first read of a record: enough for nearly every session (a larger one costs two jobs more). */
+const RECORD_BUFFER = 16 * 1024;
+
+/**
+ * Reads a whole small file in three thread-pool jobs (open, read, close); `fs.promises.readFile`
+ * takes four, as it stats the file first to size its buffer. `expectedSize` says, from the bytes
+ * read so far, how long the file should be (Infinity when unknown). A read that leaves room in the
+ * buffer ends the file once that length is reached; short of it, reading goes on until a read
+ * returns nothing (a short read need not be the end on every file system: FUSE in direct I/O mode
+ * returns them). A full buffer is regrown to the size fstat reports, plus one byte, and reading
+ * goes on. So a file that fits costs one read, and a truncated or padded one is still read to its
+ * real end, as readFile would. Resolves null when the file does not exist.
+ */
+export async function readSmallFile(
+  path: string,
+  initialSize: number,
+  expectedSize: (bytes: Buffer) => number,
+): Promise<Buffer | null> {
+  return readOpen(path, async (fd) => {
+    let buffer = Buffer.allocUnsafe(initialSize);
+    let total = 0;
+    for (;;) {
+      if (total === buffer.length) {
+        const { size } = await fstatFd(fd);
+        // One byte more than the size, so that reading it all leaves the buffer not full.
+        const grown = Buffer.allocUnsafe(Math.max(size + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const bytesRead = await readFd(fd, buffer, total, buffer.length - total, total);
+      total += bytesRead;
+      if (bytesRead === 0) break;
+      if (total < buffer.length && total >= expectedSize(buffer.subarray(0, total))) break;
+    }
+    return buffer.subarray(0, total);
+  });
+}
+
 /** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */
 export async function readRecordFile(path: string): Promise<ReadResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await retryStale(() => readFile(path));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { state: 'missing' };
-    throw error;
-  }
+  const bytes = await readSmallFile(path, RECORD_BUFFER, declaredSize);
+  if (bytes === null) return { state: 'missing' };
   const decoded = decodeRecord(bytes);
   return decoded.ok ? { state: 'ok', record: decoded.value } : { state: 'corrupt', reason: decoded.reason };
 }
@@ -148,29 +219,18 @@ export type RecordHead = DecodedHeader & { key: string };
  * owner nor the payload). One 4 KiB read covers both for any key core produces.
  */
 export async function readHeadFile(path: string): Promise<Decoded<RecordHead> | null> {
-  return retryStale(async () => {
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
+  return readOpen(path, async (fd) => {
+    const { size } = await fstatFd(fd);
+    let head = Buffer.alloc(Math.min(size, 4096));
+    const bytesRead = await readFd(fd, head, 0, head.length, 0);
+    const header = decodeHeader(head.subarray(0, bytesRead), size);
+    if (!header.ok) return header;
+    const keyEnd = HEADER_SIZE + header.value.keyLength;
+    if (keyEnd > bytesRead) {
+      head = Buffer.alloc(keyEnd);
+      await readFd(fd, head, 0, keyEnd, 0);
     }
-    try {
-      const { size } = await handle.stat();
-      let head = Buffer.alloc(Math.min(size, 4096));
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      const header = decodeHeader(head.subarray(0, bytesRead), size);
-      if (!header.ok) return header;
-      const keyEnd = HEADER_SIZE + header.value.keyLength;
-      if (keyEnd > bytesRead) {
-        head = Buffer.alloc(keyEnd);
-        await handle.read(head, 0, keyEnd, 0);
-      }
-      return { ok: true, value: { ...header.value, key: head.toString('utf16le', HEADER_SIZE, keyEnd) } };
-    } finally {
-      await handle.close();
-    }
+    return { ok: true, value: { ...header.value, key: head.toString('utf16le', HEADER_SIZE, keyEnd) } };
   });
 }
 

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { SessionStoreError } from '@sessionkit/core';
-import { errorCode, makeDir, removeQuietly, sleep } from './fs-util';
+import { closeFd, openFd, writeAllFd } from './fd';
+import { errorCode, makeDir, readSmallFile, removeQuietly, sleep, uniqueName } from './fs-util';
 
 /**
  * Per-session locks that hold across processes and machines: a lock is a file created with
@@ -72,7 +72,10 @@ export async function acquireLock(
 /** Releases a lock, unless it is no longer ours (it was broken as stale and taken by another). */
 export async function releaseLock(lock: HeldLock): Promise<void> {
   try {
-    if ((await readFile(lock.path, 'utf8')) === lock.token) await unlink(lock.path);
+    const token = Buffer.from(lock.token);
+    // Room for one byte more than the token, so that a longer file cannot pass for ours.
+    const found = await readSmallFile(lock.path, token.length + 1, () => token.length);
+    if (found?.equals(token)) await unlink(lock.path);
   } catch (error) {
     // The operation under the lock already completed; failing it now would make the caller retry
     // a write that happened. A lock we could not remove turns stale and is broken later.
@@ -86,9 +89,9 @@ export async function releaseLock(lock: HeldLock): Promise<void> {
 
 async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock | null> {
   for (let attempt = 0; ; attempt++) {
-    let handle: Awaited<ReturnType<typeof open>>;
+    let fd: number;
     try {
-      handle = await open(path, 'wx', settings.fileMode);
+      fd = await openFd(path, 'wx', settings.fileMode);
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EEXIST') return null;
@@ -100,15 +103,15 @@ async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock
       throw error;
     }
     try {
-      // Who holds the lock, for a human looking at a stuck one, and a token only we know.
-      const token = `${OWNER_NOTE} ${new Date().toISOString()} ${randomBytes(8).toString('hex')}\n`;
-      await handle.writeFile(token);
+      // Who holds the lock, for a human looking at a stuck one, and a token no other lock carries.
+      const token = `${OWNER_NOTE} ${new Date().toISOString()} ${uniqueName()}\n`;
+      await writeAllFd(fd, Buffer.from(token));
       return { path, token };
     } catch (error) {
       await removeQuietly(path);
       throw error;
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
   }
 }
@@ -132,10 +135,10 @@ export async function breakIfStale(path: string, staleAfter: number): Promise<bo
   if (Date.now() - seen.mtimeMs <= staleAfter) return false;
 
   const breaker = `${path}.break`;
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  for (let attempt = 0; !handle; attempt++) {
+  let fd: number | undefined;
+  for (let attempt = 0; fd === undefined; attempt++) {
     try {
-      handle = await open(breaker, 'wx');
+      fd = await openFd(breaker, 'wx');
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT') return true;
@@ -148,7 +151,7 @@ export async function breakIfStale(path: string, staleAfter: number): Promise<bo
     }
   }
   try {
-    await handle.close();
+    await closeFd(fd);
     const again = await statOrNull(path);
     if (!again) return true;
     if (again.ino === seen.ino && again.dev === seen.dev && again.mtimeMs === seen.mtimeMs) {

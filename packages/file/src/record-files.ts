@@ -1,5 +1,6 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { checkStoredRecord } from '@sessionkit/core';
+import { closeFd, openFd } from './fd';
 import {
   errorCode,
   makeDir,
@@ -76,10 +77,11 @@ export class RecordFiles {
 
   /**
    * Deletes a record and its owner marker (caller holds the lock). Resolves whether a live
-   * record was deleted; an expired or corrupt one is deleted too but does not count.
+   * record was deleted; an expired or corrupt one is deleted too but does not count. `current`
+   * is the record as the caller read it under the same lock, if it did, so it is not read twice.
    */
-  async remove(name: string): Promise<boolean> {
-    const current = await this.read(name);
+  async remove(name: string, current?: ReadResult): Promise<boolean> {
+    current ??= await this.read(name);
     const existed = await removeFile(this.layout.recordPath(name));
     if (current.state !== 'ok') return false;
     if (current.record.ownerId !== null) await this.removeMarker(current.record.ownerId, name);
@@ -96,7 +98,8 @@ export class RecordFiles {
     const path = this.layout.markerPath(ownerHash, name);
     for (let attempt = 0; ; attempt++) {
       try {
-        await writeFile(path, '', { flag: 'a', mode: this.#options.fileMode });
+        // Creates the empty file, or leaves an existing one as it is.
+        await closeFd(await openFd(path, 'a', this.#options.fileMode));
         return;
       } catch (error) {
         // Folder missing, or removed by a concurrent destroyByOwner between mkdir and write.
@@ -104,6 +107,34 @@ export class RecordFiles {
         await makeDir(this.layout.ownerDir(ownerHash), this.#options.dirMode);
       }
     }
+  }
+
+  /**
+   * Whether a write of `ownerId`'s record may skip {@link addMarker}, given the record `current`
+   * read under the lock the caller still holds: yes when that record is `ownerId`'s and stays live
+   * for more than `lockStaleAfter`. Its marker then exists, because:
+   *
+   * - the write that stored it created the marker first, or skipped it by this same rule, which by
+   *   induction goes back to a write that created it;
+   * - a marker is deleted only under its record's lock, and only when that record is not, or is
+   *   no longer, a live record of the owner: `remove` (destroy, clear, destroyByOwner on the
+   *   owner's record) deletes the record with it; destroyByOwner otherwise deletes it only beside
+   *   a record that is missing, corrupt or someone else's; the owner-change branch of `set` deletes it
+   *   after writing another owner's record; `dropMarkerIfStale` (listByOwner, prune's sweep) and
+   *   prune delete it only beside a record that is missing, corrupt, someone else's or expired.
+   *   A later write then finds that same record, or a newer one made without this owner, and adds
+   *   the marker again;
+   * - unless the clocks disagree: a process whose clock runs ahead may judge a record expired and
+   *   drop its marker, and a later write judge it live. The margin makes that take a skew over
+   *   `lockStaleAfter`, which the locks already rule out (stale locks are judged by clock too).
+   *
+   * The cost: a marker removed from outside the store (a deleted `owners` folder, a restore of
+   * `sessions` alone) comes back when its session is created again or changes owner, not on the
+   * next write. What it saves is two file operations on nearly every write.
+   */
+  markerStands(current: ReadResult, ownerId: string): boolean {
+    if (current.state !== 'ok' || current.record.ownerId !== ownerId) return false;
+    return current.record.expiresAt > Date.now() + this.#options.lockStaleAfter;
   }
 
   /** Best effort: a marker left behind is harmless, readers verify it against the record. */

@@ -49,32 +49,43 @@ const DAMAGE: ReadonlyArray<readonly [string, (path: string, root: string) => Pr
   ],
 ];
 
+/** A record that fits the store's first read, and one that makes it read on (over 16 KiB). */
+const SIZES = [
+  ['small', 'payload'],
+  ['large', 'large '.repeat(5_000)],
+] as const;
+
 describe('damaged record files', () => {
   for (const [label, damage] of DAMAGE) {
-    test(`${label}: get removes the file, warns and rejects with SESSION_RECORD_CORRUPT`, async () => {
-      const { root, store } = await setup();
-      await store.set('other', record('other'));
-      await store.set('k', record());
-      const path = recordPath(root, 2, 'k');
-      await damage(path, root);
+    test.each(SIZES)(
+      `${label}, %s record: get removes the file, warns and rejects with SESSION_RECORD_CORRUPT`,
+      async (_, payload) => {
+        const { root, store } = await setup();
+        await store.set('other', record('other'));
+        await store.set('k', record(payload));
+        const path = recordPath(root, 2, 'k');
+        await damage(path, root);
 
-      expect(await store.count(), 'count skips the damaged file').toBe(1);
-      const warnings = await captureWarnings('SESSIONKIT_FILE_CORRUPT', async () => {
-        const error = await store.get('k').then(
-          () => null,
-          (reason: unknown) => reason,
-        );
-        expect(isSessionError(error, 'SESSION_RECORD_CORRUPT'), `rejected with ${String(error)}`).toBe(true);
-        expect(error).toMatchObject({ key: 'k' });
-      });
-      expect(await store.get('k'), 'then gone').toBeNull();
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain(path);
-      expect(await listFiles(root), 'only the other record is left').toEqual([
-        recordPath(root, 2, 'other').slice(root.length + 1),
-      ]);
-      expect(new TextDecoder().decode((await store.get('other'))?.payload)).toBe('other');
-    });
+        expect(await store.count(), 'count skips the damaged file').toBe(1);
+        const warnings = await captureWarnings('SESSIONKIT_FILE_CORRUPT', async () => {
+          const error = await store.get('k').then(
+            () => null,
+            (reason: unknown) => reason,
+          );
+          expect(isSessionError(error, 'SESSION_RECORD_CORRUPT'), `rejected with ${String(error)}`).toBe(
+            true,
+          );
+          expect(error).toMatchObject({ key: 'k' });
+        });
+        expect(await store.get('k'), 'then gone').toBeNull();
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain(path);
+        expect(await listFiles(root), 'only the other record is left').toEqual([
+          recordPath(root, 2, 'other').slice(root.length + 1),
+        ]);
+        expect(new TextDecoder().decode((await store.get('other'))?.payload)).toBe('other');
+      },
+    );
   }
 
   test('compare-and-set over a damaged file conflicts; an insert replaces it; touch resolves false', async () => {

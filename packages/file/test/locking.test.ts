@@ -120,6 +120,17 @@ describe('per-session locks', () => {
     await writeFile(path, 'theirs');
     await releaseLock(mine);
     expect(await readFile(path, 'utf8')).toBe('theirs');
+    // Ours with a byte more or a byte less is not ours either.
+    for (const lookalike of [
+      `${mine.token}x`,
+      mine.token.slice(0, -1),
+      `${mine.token}${'x'.repeat(5_000)}`,
+    ]) {
+      await writeFile(path, lookalike);
+      await releaseLock(mine);
+      expect(await readFile(path, 'utf8')).toBe(lookalike);
+    }
+    await writeFile(path, 'theirs');
     // Our own lock is released normally.
     await unlink(path);
     const again = await acquireLock(path, settings, 'try');

@@ -113,14 +113,57 @@ describe('owner index', () => {
     expect(await listFiles(root)).toContain(marker.slice(root.length + 1));
   });
 
-  test('every write re-creates a missing marker, so the index heals itself', async () => {
+  test('the marker stands through many writes of the same owner, and destroyByOwner still finds the session', async () => {
     const root = await freshDir();
     const store = createFileStore({ directory: root, pruneInterval: 0 });
     await store.set('k', record(60_000, 'alice'));
-    await rm(join(root, 'owners'), { recursive: true });
-    expect(await store.listByOwner('alice')).toEqual([]);
-    await store.set('k', { ...record(60_000, 'alice'), version: 2 }, { expectedVersion: 1 });
+    for (let version = 1; version <= 20; version++) {
+      await store.set(
+        'k',
+        { ...record(60_000, 'alice'), version: version + 1 },
+        { expectedVersion: version },
+      );
+    }
+    await store.touch('k', Date.now() + 120_000);
+    expect(await listFiles(root)).toContain(markerPath(root, 2, 'alice', 'k').slice(root.length + 1));
     expect((await store.listByOwner('alice')).map((entry) => entry.key)).toEqual(['k']);
+    expect(await store.destroyByOwner('alice')).toBe(1);
+    expect(await store.get('k')).toBeNull();
+  });
+
+  test('a new owner gets its marker and the old owner loses it, also when the owner comes back', async () => {
+    const root = await freshDir();
+    const store = createFileStore({ directory: root, pruneInterval: 0 });
+    const owners = ['alice', 'bob', null, 'alice'];
+    for (const [index, ownerId] of owners.entries()) {
+      const options = index === 0 ? undefined : { expectedVersion: index };
+      await store.set('k', { ...record(60_000, ownerId), version: index + 1 }, options);
+      const markers = (await listFiles(root)).filter((file) => file.startsWith('owners/'));
+      const expected = ownerId === null ? [] : [markerPath(root, 2, ownerId, 'k').slice(root.length + 1)];
+      expect(markers, `after the write for ${String(ownerId)}`).toEqual(expected);
+    }
+    expect(await store.destroyByOwner('bob')).toBe(0);
+    expect(await store.destroyByOwner('alice')).toBe(1);
+  });
+
+  test('a marker deleted from outside comes back with the next insert, owner change or write close to expiry', async () => {
+    const root = await freshDir();
+    // The lock margin: a record that expires within lockStaleAfter gets its marker written again.
+    const store = createFileStore({ directory: root, pruneInterval: 0, lockStaleAfter: 5_000 });
+    const lose = () => rm(join(root, 'owners'), { recursive: true });
+    const listed = async () => (await store.listByOwner('alice')).map((entry) => entry.key);
+
+    await store.set('near', record(2_000, 'alice'));
+    await lose();
+    await store.set('near', { ...record(60_000, 'alice'), version: 2 }, { expectedVersion: 1 });
+    expect(await listed(), 'written again: the record it replaced was about to expire').toEqual(['near']);
+
+    await store.set('moved', record(60_000, 'bob'));
+    await store.set('expired', record(-1_000, 'alice'));
+    await lose();
+    await store.set('moved', { ...record(60_000, 'alice'), version: 2 }, { expectedVersion: 1 });
+    await store.set('expired', record(60_000, 'alice'));
+    expect((await listed()).sort()).toEqual(['expired', 'moved']);
   });
 
   test('prune sweeps stale markers and empty owner folders', async () => {

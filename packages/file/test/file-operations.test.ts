@@ -1,0 +1,136 @@
+import { createHook } from 'node:async_hooks';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { declaredSize } from '../src/format';
+import { readSmallFile, writeAtomic } from '../src/fs-util';
+import { createFileStore } from '../src/index';
+import { freshDir, listFiles, recordPath } from './helpers';
+
+function record(version: number, ownerId: string | null = 'alice') {
+  return { payload: new Uint8Array(300), version, expiresAt: Date.now() + 60_000, ownerId };
+}
+
+function bytes(length: number): Buffer {
+  return Buffer.from(Array.from({ length }, (_, index) => (index * 7 + 3) % 256));
+}
+
+describe('readSmallFile', () => {
+  test('reads files shorter than, as long as and longer than the first buffer, whole', async () => {
+    const dir = await freshDir();
+    for (let length = 0; length <= 40; length++) {
+      const path = join(dir, `f${length}`);
+      const content = bytes(length);
+      await writeFile(path, content);
+      expect((await readSmallFile(path, 8, () => 0))?.equals(content), `${length} bytes`).toBe(true);
+    }
+  });
+
+  test('reads the whole file whether its first bytes claim more, less or its exact length', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'f');
+    // The first byte claims the length of the file, like a record header.
+    const claimed = (head: Buffer) => (head.length === 0 ? Number.POSITIVE_INFINITY : (head[0] as number));
+    for (const [claim, length] of [
+      [200, 20],
+      [5, 20],
+      [20, 20],
+      [3, 100],
+    ] as const) {
+      const content = bytes(length);
+      content[0] = claim;
+      await writeFile(path, content);
+      expect((await readSmallFile(path, 64, claimed))?.equals(content), `${claim} claimed of ${length}`).toBe(
+        true,
+      );
+    }
+  });
+
+  test('resolves null for a missing file and rejects with the error of anything else', async () => {
+    const dir = await freshDir();
+    expect(await readSmallFile(join(dir, 'none'), 64, () => 0)).toBeNull();
+    await expect(readSmallFile(dir, 64, () => 0)).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+
+  test('declaredSize reads the three lengths of a record header, and is unknown before one is read', () => {
+    const head = Buffer.alloc(36);
+    head.writeUInt32BE(10, 24);
+    head.writeUInt32BE(4, 28);
+    head.writeUInt32BE(1_000, 32);
+    expect(declaredSize(head)).toBe(36 + 10 + 4 + 1_000);
+    expect(declaredSize(head.subarray(0, 35))).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('file descriptors', () => {
+  // The store opens plain descriptors, which nothing closes for it if it forgets.
+  test.skipIf(!existsSync('/proc/self/fd'))(
+    'leaves no descriptor open, also when a read or a write fails',
+    async () => {
+      const root = await freshDir();
+      const store = createFileStore({ directory: root, pruneInterval: 0 });
+      const folder = recordPath(root, 2, 'k');
+      await mkdir(folder, { recursive: true });
+      const open = async () => (await readdir('/proc/self/fd')).length;
+      const before = await open();
+      for (let round = 0; round < 20; round++) {
+        await expect(store.get('k')).rejects.toThrow();
+        await expect(store.set('k', record(1))).rejects.toThrow();
+        const options = { fileMode: 0o660, dirMode: 0o770, fsync: true };
+        await expect(writeAtomic(folder, new Uint8Array(3), options)).rejects.toMatchObject({
+          code: 'EISDIR',
+        });
+        await store.set(`ok-${round}`, record(1));
+        await store.get(`ok-${round}`);
+      }
+      expect(await open()).toBe(before);
+      expect(
+        (await listFiles(root)).filter((file) => file.endsWith('.tmp') || file.endsWith('.lock')),
+      ).toEqual([]);
+    },
+  );
+});
+
+/**
+ * Counts the libuv file-system requests (each one a thread-pool job and a promise) a call makes:
+ * every fs.promises call and FileHandle method creates one FSREQPROMISE resource, a close one
+ * FILEHANDLECLOSEREQ. A regression here is a slower store, not a wrong one, so the counts are the
+ * documented cost of each call.
+ */
+async function operations(call: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'FSREQPROMISE' || type === 'FSREQCALLBACK' || type === 'FILEHANDLECLOSEREQ') count++;
+    },
+  });
+  hook.enable();
+  try {
+    await call();
+  } finally {
+    hook.disable();
+  }
+  return count;
+}
+
+describe('file operations per call', () => {
+  test('get: open, read, close; set: lock, read, write, release, and no marker for the same owner', async () => {
+    const store = createFileStore({ directory: await freshDir(), depth: 0, pruneInterval: 0 });
+    // Creates the folders, so that no count below includes a mkdir.
+    await store.set('first', record(1));
+
+    // A new owner's marker: open and close; the lock: open, write, close; the record: open,
+    // write, close, rename; the release: open, read, close, unlink; a missing record: one open.
+    expect(await operations(() => store.set('k', record(1))), 'insert').toBe(3 + 1 + 2 + 4 + 4);
+    expect(await operations(() => store.get('k')), 'get').toBe(3);
+    expect(await operations(() => store.get('missing')), 'get of a missing record').toBe(1);
+    const cas = () => store.set('k', record(2), { expectedVersion: 1 });
+    expect(await operations(cas), 'compare-and-set, same owner').toBe(3 + 3 + 4 + 4);
+    const conflict = () => expect(cas()).rejects.toMatchObject({ code: 'SESSION_CONFLICT' });
+    expect(await operations(conflict), 'compare-and-set that conflicts').toBe(3 + 3 + 4);
+    const noOwner = () => store.set('k', record(3, null), { expectedVersion: 2 });
+    // The old owner's marker is removed after the write: one unlink more.
+    expect(await operations(noOwner), 'compare-and-set to no owner').toBe(3 + 3 + 4 + 1 + 4);
+  });
+});

@@ -40,9 +40,14 @@ export async function openPeerStore(kind: StoreKind, env: ChildEnv): Promise<Pee
         max: POOL_SIZE,
       });
       const PgStore = connectPgSimple(session);
+      // A schema per server: connect-pg-simple names its primary key "session_pkey" whatever the
+      // table, so a second table in one schema (the Fastify group after the Express one) fails.
+      const schemaName = `peer_${env.BENCH_PREFIX}`;
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`);
       const store = new PgStore({
         pool,
-        tableName: `peer_${env.BENCH_PREFIX}`,
+        schemaName,
+        tableName: 'session',
         createTableIfMissing: true,
         // Its own prune timer, as sessionkit's SQL stores keep theirs.
         pruneSessionInterval: env.BENCH_NO_PRUNE ? false : 60,

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench` (full, about 45 minutes) and `pnpm bench:quick` (under a minute): sessionkit
+ * `pnpm bench` (full, about 40 minutes) and `pnpm bench:quick` (under a minute): sessionkit
  * against the session libraries people use today, side by side in one run on one machine.
  *
  *   node --import tsx src/main.ts [--quick] [--only=commands,lost,http,store,payload,memory,core] [--group=<title text>]

@@ -38,7 +38,7 @@ export { type MemoryStoreConfig, memoryStoreDescriptor } from './store/memory-de
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { type CheckedSetArguments, checkSetArguments } from './store/set-arguments';
 export * from './store/store';
-export { callStore, type StoreCall } from './store/store-call';
+export { callStore, type StoreCall, storeCaller } from './store/store-call';
 export { type StoreErrorDetail, storeError } from './store/store-errors';
 export {
   checkStoredRecord,

@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { SessionConflictError, SessionStoreError } from '../src/errors';
-import { callStore } from '../src/index';
+import { callStore, storeCaller } from '../src/index';
 
 describe('callStore, the one wrapper around a store call', () => {
   test('resolves what the call resolves', async () => {
@@ -81,5 +81,23 @@ describe('callStore deadlines, one timer per time limit', () => {
       throw new Error('not connected');
     }).catch((e: unknown) => e);
     expect((error as SessionStoreError).message).toBe('Session store destroy failed: not connected');
+  });
+});
+
+describe('storeCaller, callStore bound to one time limit', () => {
+  test('names failures with the label and reports them to the hooks, under the bound limit', async () => {
+    const storeError = vi.fn();
+    const call = storeCaller({ timeoutMs: 20, hooks: { storeError }, label: (op) => `(persistent) ${op}` });
+    await expect(call('get', async () => 7)).resolves.toBe(7);
+    await expect(call('get', () => Promise.reject(new Error('ECONNRESET')))).rejects.toThrow(
+      'Session store (persistent) get failed: ECONNRESET',
+    );
+    await expect(call('set', () => new Promise<never>(() => {}))).rejects.toThrow(
+      'Session store (persistent) set did not answer within 20 ms',
+    );
+    expect(storeError.mock.calls.map(([event]) => event.operation)).toEqual([
+      '(persistent) get',
+      '(persistent) set',
+    ]);
   });
 });

@@ -3,13 +3,7 @@
  * backup (memory → store), swap-out and eviction. Internal; `tiered-store.ts` builds the public
  * SessionStore on top of it and `maintenance.ts` schedules the background moves.
  */
-import {
-  callStore,
-  isSessionError,
-  SessionStoreError,
-  type StoreCall,
-  type StoredRecord,
-} from '@sessionkit/core';
+import { isSessionError, SessionStoreError, type StoredRecord, storeCaller } from '@sessionkit/core';
 import { SessionCapacityError } from './capacity-error';
 import { type Entry, needsWrite } from './entry';
 import { KeyedLock } from './keyed-lock';
@@ -54,10 +48,11 @@ export class TierCore {
   /** Called when the first entry arrives, to start the maintenance timer lazily. */
   onFirstEntry: () => void = () => undefined;
 
-  readonly #calls = new Map<string, StoreCall>();
+  readonly #call;
 
   constructor(options: ResolvedTierOptions) {
     this.options = options;
+    this.#call = storeCaller({ timeoutMs: options.storeTimeout, label: (op) => `(persistent) ${op}` });
   }
 
   now(): number {
@@ -70,13 +65,7 @@ export class TierCore {
    * the tier's own.
    */
   call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    // Built once per operation: the label and the call object are the same on every call.
-    let call = this.#calls.get(operation);
-    if (call === undefined) {
-      call = { operation: `(persistent) ${operation}`, timeoutMs: this.options.storeTimeout };
-      this.#calls.set(operation, call);
-    }
-    return callStore(call, run);
+    return this.#call(operation, run);
   }
 
   add(key: string, entry: Entry): void {

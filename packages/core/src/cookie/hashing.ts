@@ -24,15 +24,23 @@ export interface HashBackend {
   hmac(secret: string): (value: string) => MaybePromise<string>;
 }
 
-/** node:crypto when the runtime provides it without an import, else null. */
-export function builtinCrypto(): NodeCrypto | null {
+/**
+ * A Node built-in (`'node:crypto'`, `'node:zlib'`) when the runtime provides it without an import
+ * (`process.getBuiltinModule`: Node >= 20.16, Bun, Deno), else null: edge runtimes, and sandboxes
+ * that forbid built-ins, where callers take their portable path instead.
+ */
+export function builtinModule<T>(id: string): T | null {
   try {
     const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    return (host?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null;
+    return (host?.getBuiltinModule?.(id) as T | undefined) ?? null;
   } catch {
-    // A sandbox that forbids built-ins: Web Crypto still works.
     return null;
   }
+}
+
+/** node:crypto when the runtime provides it without an import, else null (Web Crypto then). */
+export function builtinCrypto(): NodeCrypto | null {
+  return builtinModule<NodeCrypto>('node:crypto');
 }
 
 /** Web Crypto: the portable path (edge runtimes, browsers, Node before 20.16). */

@@ -4,6 +4,8 @@
  * edge runtime that never compresses never loads it.
  */
 
+import { builtinModule } from '../cookie/hashing';
+
 /** Compression algorithms the envelope header can record. */
 export type CompressionAlgorithm = 'gzip' | 'brotli';
 
@@ -43,14 +45,7 @@ function loadZlib(): Promise<Zlib> {
  * node:zlib without an import, where the runtime provides it (Node >= 20.16, Bun, Deno): what
  * makes the synchronous path below possible. Elsewhere compression takes the lazy import.
  */
-const builtinZlib: Zlib | null = (() => {
-  try {
-    const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    return (host?.getBuiltinModule?.('node:zlib') as Zlib | undefined) ?? null;
-  } catch {
-    return null;
-  }
-})();
+const builtinZlib = builtinModule<Zlib>('node:zlib');
 
 /**
  * Inputs up to this size are (de)compressed synchronously. zlib's asynchronous functions hand

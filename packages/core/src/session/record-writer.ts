@@ -1,6 +1,6 @@
 import { isSessionError, SessionConflictError, SessionPayloadError } from '../errors';
 import type { StoredRecord, StoreOperation } from '../store/store';
-import { callStore, type StoreCall } from '../store/store-call';
+import { storeCaller } from '../store/store-call';
 import { emit } from './hooks';
 import type { ResolvedOptions } from './options';
 import { bodyOf, isSessionBody, rebase, type SessionBody, type SessionState } from './session';
@@ -24,12 +24,14 @@ export type Loaded =
  */
 export class RecordWriter {
   readonly #options: ResolvedOptions;
-  readonly #calls = new Map<StoreOperation, StoreCall>();
   /** Commits to loaded sessions go through here, so concurrent ones share a write. */
   readonly batcher = new WriteBatcher((key, batch, now, latest) => this.writeBatch(key, batch, now, latest));
 
+  readonly #call;
+
   constructor(options: ResolvedOptions) {
     this.#options = options;
+    this.#call = storeCaller({ timeoutMs: options.storeTimeout, hooks: options.hooks });
   }
 
   /**
@@ -202,13 +204,7 @@ export class RecordWriter {
   }
 
   call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
-    // One StoreCall per operation for the writer's life, not one per call.
-    let call = this.#calls.get(operation);
-    if (call === undefined) {
-      call = { operation, timeoutMs: this.#options.storeTimeout, hooks: this.#options.hooks };
-      this.#calls.set(operation, call);
-    }
-    return callStore(call, run);
+    return this.#call(operation, run);
   }
 }
 

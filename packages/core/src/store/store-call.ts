@@ -66,3 +66,35 @@ function failure(call: StoreCall, error: unknown): unknown {
   }
   return wrapped;
 }
+
+/**
+ * {@link callStore} bound to one time limit and one set of hooks, for code that makes many store
+ * calls: the StoreCall of each operation is built once, not on every call (a hot path makes one
+ * or two per request). `label` turns the operation into the name errors carry, for a caller that
+ * wraps another store (`(op) => \`(persistent) ${op}\``).
+ *
+ * @example
+ * const call = storeCaller({ timeoutMs: 5_000, hooks });
+ * const record = await call('get', () => store.get(key));
+ */
+export function storeCaller(options: {
+  timeoutMs: number;
+  /** @default none: nothing is emitted */
+  hooks?: SessionHooks;
+  /** @default the operation itself */
+  label?: (operation: string) => string;
+}): <T>(operation: string, run: () => Promise<T>) => Promise<T> {
+  const calls = new Map<string, StoreCall>();
+  return (operation, run) => {
+    let call = calls.get(operation);
+    if (call === undefined) {
+      call = {
+        operation: options.label ? options.label(operation) : operation,
+        timeoutMs: options.timeoutMs,
+        ...(options.hooks ? { hooks: options.hooks } : {}),
+      };
+      calls.set(operation, call);
+    }
+    return callStore(call, run);
+  };
+}

@@ -38,8 +38,9 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const positional = args.filter((a) => !a.startsWith('--'));
 const route = positional.pop() as Scenario['route'];
 const variants: Variant[] = positional.map((id) => {
-  const [framework, library, store] = id.split('/');
-  return { framework, library, store } as Variant;
+  // framework/library/store[/setup], as variantId() writes them (express/sessionkit/redis/ioredis).
+  const [framework, library, store, setup] = id.split('/');
+  return { framework, library, store, ...(setup ? { setup } : {}) } as Variant;
 });
 const seconds = Number(option('seconds') ?? 10);
 if (variants.length === 0 || !['read', 'write', 'login'].includes(route)) {

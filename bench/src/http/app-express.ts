@@ -28,7 +28,7 @@ export async function expressApp(variant: Variant, env: ChildEnv): Promise<Serve
     app.get('/write', (_req, res) => void res.json({ ok: ++writes }));
     app.get('/login', (_req, res) => void res.json({ ok: true }));
   } else if (variant.library === 'sessionkit') {
-    const opened = await openSessionkitStore(variant.store, env);
+    const opened = await openSessionkitStore(variant.store, env, variant.setup);
     closers.push(opened.close);
     app.use(
       createSessionMiddleware({

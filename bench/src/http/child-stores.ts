@@ -6,7 +6,8 @@ import { createRedisStore } from '@sessionkit/redis';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { ChildEnv, StoreKind } from './variants';
+import { createClient } from 'redis';
+import type { ChildEnv, Setup, StoreKind } from './variants';
 
 /** A store plus whatever the server must close on exit. */
 export interface OpenedStore {
@@ -23,7 +24,11 @@ export function required(value: string | undefined, name: string): string {
 /** The same pool sizes for every SQL run: 10 connections, as the drivers' defaults. */
 export const POOL_SIZE = 10;
 
-export async function openSessionkitStore(kind: StoreKind, env: ChildEnv): Promise<OpenedStore> {
+export async function openSessionkitStore(
+  kind: StoreKind,
+  env: ChildEnv,
+  setup?: Setup,
+): Promise<OpenedStore> {
   const prune = env.BENCH_NO_PRUNE ? { pruneInterval: 0 } : {};
   switch (kind) {
     case 'memory': {
@@ -38,14 +43,23 @@ export async function openSessionkitStore(kind: StoreKind, env: ChildEnv): Promi
       return { store, close: () => store.close() };
     }
     case 'redis': {
-      // The options the @sessionkit/redis README recommends for production.
-      const redis = new Redis(required(env.BENCH_REDIS_URL, 'BENCH_REDIS_URL'), {
-        maxRetriesPerRequest: 1,
-        commandTimeout: 2000,
-        enableAutoPipelining: true,
-      });
+      const url = required(env.BENCH_REDIS_URL, 'BENCH_REDIS_URL');
+      if (setup === 'ioredis') {
+        // The ioredis options the @sessionkit/redis README recommends for production.
+        const redis = new Redis(url, {
+          maxRetriesPerRequest: 1,
+          commandTimeout: 2000,
+          enableAutoPipelining: true,
+        });
+        const store = createRedisStore(redis, { prefix: `${env.BENCH_PREFIX}:` });
+        return { store, close: async () => void redis.disconnect() };
+      }
+      // By default node-redis, the client the peers' connect-redis runs on, with the options the
+      // @sessionkit/redis README recommends.
+      const redis = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
+      await redis.connect();
       const store = createRedisStore(redis, { prefix: `${env.BENCH_PREFIX}:` });
-      return { store, close: async () => void redis.disconnect() };
+      return { store, close: async () => void (await redis.close()) };
     }
     case 'mariadb': {
       const pool = mysql.createPool({

@@ -8,10 +8,11 @@ export type Library = 'bare' | 'sessionkit' | 'peer';
 export type StoreKind = 'none' | 'memory' | 'file' | 'redis' | 'mariadb' | 'postgres' | 'cookie';
 
 /**
- * What a user turns on, beside the defaults (src/http/setups.ts): encryption at rest, or a 10 KB
- * session (sessionkit's default compression on, or off). Express only.
+ * What a user turns on, beside the defaults (src/http/setups.ts): encryption at rest, a 10 KB
+ * session (sessionkit's default compression on, or off), or the store on an ioredis client
+ * instead of node-redis, the client connect-redis uses. Express only.
  */
-export type Setup = 'encrypted' | 'large' | 'large-uncompressed';
+export type Setup = 'encrypted' | 'large' | 'large-uncompressed' | 'ioredis';
 
 export interface Variant {
   framework: Framework;
@@ -30,6 +31,7 @@ export const SETUP_LABELS: Record<Setup, string> = {
   encrypted: 'encryption on (AES-256-GCM)',
   large: '10 KB session',
   'large-uncompressed': '10 KB session, compression off',
+  ioredis: 'ioredis client (auto-pipelining)',
 };
 
 const PEERS: Record<Framework, string> = {

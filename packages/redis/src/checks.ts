@@ -8,7 +8,7 @@ import {
   type StoredRecord,
   storeError,
 } from '@sessionkit/core';
-import type { RedisClientLike } from './client';
+import type { IoredisClientLike } from './client';
 
 /** The label of every message of this store. */
 const STORE = 'Redis session store';
@@ -58,7 +58,7 @@ export function checkSet(
   return { ownerId, replaces };
 }
 
-export function validateClient(client: RedisClientLike): void {
+export function validateIoredisClient(client: IoredisClientLike): void {
   const methods = [
     'hmgetBuffer',
     'evalsha',
@@ -71,8 +71,9 @@ export function validateClient(client: RedisClientLike): void {
   ] as const;
   if (typeof client !== 'object' || client === null || methods.some((m) => typeof client[m] !== 'function')) {
     throw new SessionConfigError(
-      'createRedisStore: pass an ioredis client, e.g. createRedisStore(new Redis(url)) or ' +
-        'createRedisStore(new Redis.Cluster(nodes)).',
+      'createRedisStore: pass an ioredis client (createRedisStore(new Redis(url)), ' +
+        'createRedisStore(new Redis.Cluster(nodes))) or a node-redis 5 client ' +
+        '(createRedisStore(await createClient({ url }).connect())).',
     );
   }
   if (client.isCluster && typeof client.nodes !== 'function') {

@@ -7,8 +7,9 @@ import {
   type StoreCapabilities,
   type StoreWith,
 } from '@sessionkit/core';
-import { attempt, checkSet, invalid, validateClient, validateScanCount } from './checks';
+import { attempt, checkSet, invalid, validateScanCount } from './checks';
 import type { RedisClientLike, RedisCommands } from './client';
+import { openConnection } from './connection';
 import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
 import { DESTROY_IF_OWNED_SCRIPT, DESTROY_SCRIPT, runScript, TOUCH_SCRIPT } from './scripts';
@@ -70,22 +71,13 @@ const TOUCH_ATTEMPTS = 5;
  * const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
  * const store = createRedisStore(redis, { prefix: 'myapp:sess:' });
  */
-export function createRedisStore(client: RedisClientLike, options: RedisStoreOptions = {}): RedisStore {
-  validateClient(client);
+export function createRedisStore(appClient: RedisClientLike, options: RedisStoreOptions = {}): RedisStore {
+  const connection = openConnection(appClient);
+  const client = connection.commands;
   const prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
   const scanCount = validateScanCount(options.scanCount ?? 1000);
   const keys = keyLayout(prefix);
-  const capabilities = client.isCluster ? CLUSTER_CAPABILITIES : CAPABILITIES;
-
-  /** Every master: SCAN only sees the keys of the node it runs on. */
-  const masters = (): RedisCommands[] => {
-    if (!client.isCluster) return [client];
-    const nodes = client.nodes?.('master') ?? [];
-    if (nodes.length === 0) {
-      throw new Error('the Cluster client knows no master yet (not connected); wait for its "ready" event');
-    }
-    return nodes;
-  };
+  const capabilities = connection.isCluster ? CLUSTER_CAPABILITIES : CAPABILITIES;
 
   return {
     capabilities,
@@ -134,7 +126,7 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
           setOptions?.expectedVersion ?? '',
           now,
         ];
-        const written = await writeSession(client, keys, {
+        const written = await writeSession(connection, keys, {
           storageKey,
           ownerId,
           replaces: replaced,
@@ -252,7 +244,7 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
     count: () =>
       attempt('count', async () => {
         let total = 0;
-        for (const node of masters()) {
+        for (const node of await connection.masters()) {
           // SCAN may return a key twice (while the keyspace is rehashed), hence the set. It skips
           // keys whose TTL has passed, and every session key expires at its expiresAt.
           const seen = new Set<string>();
@@ -268,8 +260,8 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
       attempt('clear', async () => {
         // SCAN, never KEYS: KEYS blocks the server for the whole keyspace walk. Deleting what a
         // walk returned is idempotent, so a clear() that failed half-way is simply run again.
-        const cluster = client.isCluster === true;
-        for (const node of masters()) {
+        const cluster = connection.isCluster;
+        for (const node of await connection.masters()) {
           await scanAll(node, keys.allPattern, scanCount, async (batch) => {
             if (batch.length === 0) return;
             // A Cluster rejects multi-key commands across slots, even on a single node.

@@ -2,7 +2,7 @@
  * The write path of `set()`: which script runs with which keys, on a standalone or Sentinel
  * server (one key space: one script per write) and on a Cluster (one slot per script).
  */
-import type { RedisArg, RedisClientLike } from './client';
+import type { RedisArg, RedisCommands, RedisConnection } from './client';
 import type { KeyLayout } from './key-layout';
 import {
   INDEX_ADD_SCRIPT,
@@ -27,7 +27,7 @@ export interface SessionWrite {
 
 /** Adds the session to its owner's index. On a Cluster, always BEFORE the session write: see writeSession. */
 export function indexSession(
-  client: RedisClientLike,
+  client: RedisCommands,
   keys: KeyLayout,
   ownerId: string,
   storageKey: string,
@@ -39,10 +39,11 @@ export function indexSession(
 
 /** Writes the session (and replaces another, when asked); resolves false on a conflict. */
 export async function writeSession(
-  client: RedisClientLike,
+  connection: RedisConnection,
   keys: KeyLayout,
   write: SessionWrite,
 ): Promise<boolean> {
+  const client = connection.commands;
   const { storageKey, ownerId, replaces, args } = write;
   const session = keys.session(storageKey);
   if (replaces !== undefined) {
@@ -68,7 +69,7 @@ export async function writeSession(
     return written === 1;
   }
   if (ownerId === null) return (await runScript(client, SET_SCRIPT, [session], args)) === 1;
-  if (!client.isCluster) {
+  if (!connection.isCluster) {
     // One key space: the session and its index entry in one script, one round trip.
     const sessionAndOwner = [session, keys.owner(ownerId)];
     return (await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey])) === 1;

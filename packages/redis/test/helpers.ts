@@ -22,6 +22,7 @@ import {
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { afterAll } from 'vitest';
 import { createRedisStore, type RedisStoreOptions } from '../src/index';
+import { connectNodeRedis, type NodeRedisHandle } from './node-redis-client';
 
 /** The ioredis options the README recommends for bounded failures. */
 export const FAIL_FAST: RedisOptions = {
@@ -150,17 +151,31 @@ export interface RedisFixture {
   target(options?: RedisStoreOptions): Promise<ConformanceTarget>;
 }
 
-/** Provisions a Redis topology for this test file (top-level await). */
-export async function useRedis(backend: Backend): Promise<RedisFixture> {
+/**
+ * Provisions a Redis topology for this test file (top-level await). With `family: 'node-redis'`
+ * the stores of `target()` run on a node-redis 5 client; the back door stays on ioredis.
+ */
+export async function useRedis(
+  backend: Backend,
+  { family = 'ioredis' }: { family?: 'ioredis' | 'node-redis' } = {},
+): Promise<RedisFixture> {
   const provisioned = await useBackend(backend);
   let shared: Promise<Client> | undefined;
+  let nodeRedis: Promise<NodeRedisHandle> | undefined;
   const client = () => {
     if (!provisioned.available) throw new Error(provisioned.reason);
     shared ??= connect(backend, provisioned.url);
     return shared;
   };
+  const storeClient = async () => {
+    if (family === 'ioredis') return client();
+    if (!provisioned.available) throw new Error(provisioned.reason);
+    nodeRedis ??= connectNodeRedis(backend, provisioned.url);
+    return (await nodeRedis).client;
+  };
   afterAll(async () => {
     if (shared) (await shared).disconnect();
+    if (nodeRedis) await (await nodeRedis).close();
   });
   return {
     provisioned,
@@ -169,7 +184,7 @@ export async function useRedis(backend: Backend): Promise<RedisFixture> {
       const redis = await client();
       const prefix = options.prefix ?? `${uniquePrefix('redis')}:`;
       return {
-        store: createRedisStore(redis, { ...options, prefix }),
+        store: createRedisStore(await storeClient(), { ...options, prefix }),
         raw: rawReader(redis, prefix),
         rawWriter: rawWriter(redis, prefix),
         // Owner index entries of conflicting writers stay behind by design; drop everything.

@@ -9,7 +9,7 @@
  * Sampling adds its own cost (the total is higher than an unprofiled run's) and a step of under
  * about 1 µs is within noise; use the split, not the total, and the HTTP section for totals.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, STEP_ORDER } from './cpu-steps';
@@ -83,6 +83,9 @@ async function main(): Promise<void> {
   const postgres = stores.has('postgres') ? await startPrivatePostgres() : undefined;
   const mariadb = stores.has('mariadb') ? await startPrivateMariadb() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'skbench-profile-'));
+  const keep = option('keep');
+  // The server child writes the profile there: the folder must exist first.
+  if (keep) mkdirSync(keep, { recursive: true });
   const services: Services = {
     redisUrl: redis.url,
     fileDir: dir,
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
         await measure(server, scenario, cookies, { durationSec: 2, connections: 32 });
         await server.profile('start');
         const sample = await measure(server, scenario, cookies, { durationSec: seconds, connections: 32 });
-        const file = join(option('keep') ?? dir, `${server.id.replaceAll('/', '-')}-${route}.cpuprofile`);
+        const file = join(keep ?? dir, `${server.id.replaceAll('/', '-')}-${route}.cpuprofile`);
         await server.profile('stop', file);
         const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
         const sampled = breakdown(profile);
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([redis.stop(), postgres?.stop(), mariadb?.stop()]);
-    if (!option('keep')) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
   const names = STEP_ORDER.filter((name) => columns.some((c) => c.steps.has(name)));
   const lines = [

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { readCookieValues, resolveCookieOptions, serializeCookie } from '../src/cookie/cookie';
+import { defaultHashBackend, type HashBackend } from '../src/cookie/hashing';
 import { generateSessionId, isWellFormedSessionId } from '../src/cookie/ids';
 import { createCookieSigner } from '../src/cookie/signer';
 import { OTHER_SECRET, SECRET } from './helpers';
@@ -72,6 +73,52 @@ describe('signing', () => {
     expect(await createCookieSigner([OTHER_SECRET, SECRET]).signerIndex(signed)).toBe(1);
     expect(await createCookieSigner([OTHER_SECRET]).signerIndex(signed)).toBe(-1);
     expect(await signer.signerIndex(`${id}x.${signed.split('.')[1]}`)).toBe(-1);
+  });
+
+  test('a verified cookie is remembered: the same answers without the HMAC, forged ones never kept', async () => {
+    // A backend counting its HMAC computations: what the memo saves is observable here.
+    let tags = 0;
+    const counting: HashBackend = {
+      ...defaultHashBackend,
+      hmac(secret) {
+        const tag = defaultHashBackend.hmac(secret);
+        return (value) => {
+          tags++;
+          return tag(value);
+        };
+      },
+    };
+    const issuer = createCookieSigner([OTHER_SECRET]);
+    const rotated = await issuer.sign(generateSessionId());
+    const signer = createCookieSigner([SECRET, OTHER_SECRET], counting, 3);
+    const mine = await Promise.all(
+      [1, 2, 3].map(() => createCookieSigner([SECRET]).sign(generateSessionId())),
+    );
+    const [first, second, third] = mine as [string, string, string];
+    const forged = `${first.slice(0, first.lastIndexOf('.'))}.${second.slice(second.lastIndexOf('.') + 1)}`;
+
+    expect(await signer.signerIndex(first)).toBe(0);
+    expect(await signer.signerIndex(rotated)).toBe(1);
+    expect(tags).toBe(3); // one tag for `first`, two for `rotated` (second secret)
+    expect(await signer.signerIndex(first)).toBe(0);
+    expect(await signer.signerIndex(rotated)).toBe(1);
+    expect(tags).toBe(3);
+    // A forged signature is computed and refused every time: failures are never remembered.
+    expect(await signer.signerIndex(forged)).toBe(-1);
+    expect(await signer.signerIndex(forged)).toBe(-1);
+    expect(tags).toBe(7);
+    // Bounded: with room for 3, two more cookies push `first` out, and it costs a tag again.
+    expect(await signer.signerIndex(second)).toBe(0);
+    expect(await signer.signerIndex(third)).toBe(0);
+    tags = 0;
+    expect(await signer.signerIndex(first)).toBe(0);
+    expect(tags).toBe(1);
+    // What the signer issues itself is known to be valid from the start.
+    tags = 0;
+    const issued = await signer.sign(generateSessionId());
+    expect(tags).toBe(1);
+    expect(await signer.signerIndex(issued)).toBe(0);
+    expect(tags).toBe(1);
   });
 
   test('arbitrary strings never verify and never throw', async () => {

@@ -38,17 +38,51 @@ export function normalizeSecrets(secrets: unknown): string[] {
   return [...list] as string[];
 }
 
+/** How many verified cookies a signer remembers: about 1 MB at most. */
+export const VERIFIED_MEMO_SIZE = 8192;
+
+/**
+ * Cookie values whose signature checked out, with the index of the secret that signed them, so
+ * that the next request carrying the same cookie skips the HMAC (the largest single cost of
+ * loading a session). This is the same check, not a weaker one: an entry is the exact string
+ * already verified under these secrets, which never change for a signer, and HMAC is
+ * deterministic, so recomputing would give the same answer. Only successes are remembered, so
+ * forged cookies cannot fill it (a new entry needs a valid signature, i.e. the secret); it is
+ * bounded, oldest entry out first. A lookup by an attacker's string reveals nothing about a
+ * signature: the map compares hashes, and whole strings only on a hash match.
+ */
+class VerifiedMemo {
+  readonly #entries = new Map<string, number>();
+  constructor(readonly limit: number) {}
+
+  get(signed: string): number | undefined {
+    return this.#entries.get(signed);
+  }
+
+  add(signed: string, index: number): void {
+    if (this.#entries.size >= this.limit) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(signed, index);
+  }
+}
+
 /**
  * Creates a signer. The signed form is `value.signature`, the signature being the canonical
  * unpadded base64url of the tag; the value itself may contain dots, so the signature is taken
  * after the last one. Verification recomputes the tag and compares the text in constant time,
- * which also rejects other spellings of the same bytes.
+ * which also rejects other spellings of the same bytes; verified cookies are remembered
+ * (VerifiedMemo above), and so are the ones this signer issued.
  */
 export function createCookieSigner(
   secrets: string[],
   backend: HashBackend = defaultHashBackend,
+  memoSize: number = VERIFIED_MEMO_SIZE,
 ): CookieSigner {
   const taggers = secrets.map((secret) => backend.hmac(secret));
+  const memo = new VerifiedMemo(memoSize);
+  const remember = (signed: string, index: number): number => {
+    if (index >= 0) memo.add(signed, index);
+    return index;
+  };
   const signWith = taggers[0] as (value: string) => MaybePromise<string>;
 
   const firstMatch = (value: string, signature: string, from: number): MaybePromise<number> => {
@@ -64,18 +98,26 @@ export function createCookieSigner(
   };
 
   const signerIndex = (signed: string): MaybePromise<number> => {
+    const known = memo.get(signed);
+    if (known !== undefined) return known;
     const dot = signed.lastIndexOf('.');
     if (dot <= 0) return -1;
     const signature = signed.slice(dot + 1);
     // Not worth a crypto call: it cannot be a tag (43 base64url characters).
     if (!BASE64URL_SIGNATURE.test(signature)) return -1;
-    return firstMatch(signed.slice(0, dot), signature, 0);
+    const index = firstMatch(signed.slice(0, dot), signature, 0);
+    return typeof index === 'number' ? remember(signed, index) : index.then((i) => remember(signed, i));
+  };
+
+  const issued = (signed: string): string => {
+    memo.add(signed, 0);
+    return signed;
   };
 
   return {
     sign(value) {
       const tag = signWith(value);
-      return typeof tag === 'string' ? `${value}.${tag}` : tag.then((t) => `${value}.${t}`);
+      return typeof tag === 'string' ? issued(`${value}.${tag}`) : tag.then((t) => issued(`${value}.${t}`));
     },
     signerIndex,
   };

@@ -188,8 +188,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       // that makes room, not some other user's.
       const replaced = replaces === undefined ? undefined : entries.get(replaces);
       if (replaced !== undefined) remove(replaces!, replaced);
+      // A write that keeps the owner (most of them) leaves the owner index as it is.
+      const sameOwner = current !== undefined && current.ownerId === ownerId;
       if (current === undefined) makeRoom(now);
-      else unindexOwner(key, current.ownerId);
+      else if (!sameOwner) unindexOwner(key, current.ownerId);
 
       const entry: Entry = {
         // Copied, so a caller reusing or mutating its array cannot change the stored session.
@@ -200,7 +202,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         seq: 0,
       };
       entries.set(key, entry);
-      indexOwner(key, entry.ownerId);
+      if (!sameOwner) indexOwner(key, ownerId);
       schedule(key, entry);
     },
 

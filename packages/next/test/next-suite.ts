@@ -9,6 +9,7 @@ import { createRedisStore } from '@sessionkit/redis';
 import { type Provisioned, suiteTitle, uniquePrefix } from '@sessionkit/testing';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { browserSuite } from './browser';
 import { Client, json, textOf } from './client';
 import {
   type BuiltFixture,
@@ -51,6 +52,7 @@ export function nextSuite(version: NextVersion, redis: Provisioned): void {
       const pair = servers(built, async () => ({ env: { FIXTURE_STORE: 'memory' }, count: 1 }));
       behaviour(pair);
       storeFailures(pair);
+      browserSuite(() => pair().first);
 
       test('the middleware bundle holds the edge verifier only: no manager, no store, no driver', async () => {
         const next = join(built().dir, '.next');

@@ -71,9 +71,9 @@ export function createNextSessions<Data extends SessionData = SessionData>(
   const save = async (session: Session<Data>) => {
     // Checked before the commit: a commit writes the store (and, after regenerate(), deletes the
     // old record) before the cookie can be set, so a refusal afterwards would log the user out.
-    if (isRenderingServerComponents()) throw new SessionStateError(READ_ONLY_SAVE);
+    const cookieStore = await writableCookies();
     const setCookie = await manager.commit(session);
-    if (setCookie) (await cookies()).set(parseSetCookie(setCookie));
+    if (setCookie) cookieStore.set(parseSetCookie(setCookie));
   };
   return {
     manager,
@@ -94,10 +94,38 @@ export function createNextSessions<Data extends SessionData = SessionData>(
   };
 }
 
-const READ_ONLY_SAVE =
-  'save() was called while Next.js renders server components, where cookies are read-only: nothing ' +
-  'was written and the session is unchanged. Change the session in a server action or route handler ' +
-  '(sessions.withSession), and read it in server components with sessions.read().';
+type CookieStore = Awaited<ReturnType<typeof cookies>>;
+
+const NOT_SAVED =
+  'nothing was written and the session is unchanged. Change the session in a server action or ' +
+  'route handler (sessions.withSession), before its response is sent; read it in server ' +
+  'components with sessions.read().';
+
+/**
+ * The request's cookie store, once it is known to accept a Set-Cookie; otherwise a
+ * SessionStateError, thrown before anything reaches the store.
+ */
+async function writableCookies(): Promise<CookieStore> {
+  if (isRenderingServerComponents()) {
+    throw new SessionStateError(
+      `save() was called while Next.js renders server components, where cookies are read-only: ${NOT_SAVED}`,
+    );
+  }
+  let cookieStore: CookieStore;
+  try {
+    cookieStore = await cookies();
+  } catch (error) {
+    throw Object.assign(new SessionStateError(`save() could not reach cookies(): ${NOT_SAVED}`), {
+      cause: error,
+    });
+  }
+  if (!acceptsSetCookie(cookieStore)) {
+    throw new SessionStateError(
+      `save() was called where Next.js no longer lets cookies be set (inside after(), for example): ${NOT_SAVED}`,
+    );
+  }
+  return cookieStore;
+}
 
 /**
  * A probe memoized with React's `cache`, which memoizes only while React renders server
@@ -109,6 +137,29 @@ const renderProbe = cache((): object => ({}));
 function isRenderingServerComponents(): boolean {
   const first = renderProbe();
   return renderProbe() === first;
+}
+
+const PROBE = Symbol('sessionkit.cookie-probe');
+
+/**
+ * Asks the cookie store itself, for the phases React's cache cannot see (an `after()` callback):
+ * a store that refuses writes throws before it looks at its argument, one that accepts them must
+ * read the cookie's name before it can store anything. A name that throws therefore tells them
+ * apart, and nothing is set either way.
+ */
+function acceptsSetCookie(cookieStore: CookieStore): boolean {
+  const probe = {
+    get name(): string {
+      throw PROBE;
+    },
+    value: '',
+  };
+  try {
+    cookieStore.set(probe);
+  } catch (error) {
+    return error === PROBE;
+  }
+  return true;
 }
 
 /** redirect() and friends end a handler by throwing an error whose digest names the response. */

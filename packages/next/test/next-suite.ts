@@ -370,6 +370,25 @@ function storeFailures(pair: () => Pair): void {
     expect(reply.setCookies).toEqual([]);
   });
 
+  test('save() inside after(), where cookies can no longer be set, refuses before the store is touched', async () => {
+    const { first } = pair();
+    const client = new Client();
+    await client.followRedirect(first, '/api/login?user=ada', first);
+    const cookie = client.cookie;
+    const reply = await client.request(first, '/api/save-after');
+    expect(reply.status).toBe(200);
+    expect(reply.setCookies).toEqual([]);
+    // after() runs once the response is sent: wait for its report (one server process here).
+    let result: string | null = null;
+    for (let attempt = 0; attempt < 200 && result === null; attempt++) {
+      result = json<{ result: string | null }>(await client.request(first, '/api/after-result')).result;
+      if (result === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(result).toBe('SESSION_STATE_INVALID');
+    const still = await new Client().request(first, '/api/whoami', { headers: { cookie } });
+    expect(json<Whoami>(still)).toMatchObject({ user: 'ada', isNew: false });
+  });
+
   test('a failed commit turns the response into a 500 without Set-Cookie (App Router, Pages router)', async () => {
     const { first } = pair();
     for (const [path, method] of [

@@ -1,7 +1,7 @@
 'use server';
 // Server actions: the only code that changes the session. `withSession` loads it, runs the action
-// and commits it before the action's response (here a redirect) goes out, so the cookie rides on
-// that response and the page rendered next already sees the change.
+// and commits it before the action's response goes out, so the cookie rides on that response and
+// the page rendered with it (in the same response, or after a redirect) already sees the change.
 import { redirect } from 'next/navigation';
 import { PRODUCTS } from '../lib/products';
 import { sessions } from '../lib/sessions';
@@ -13,7 +13,7 @@ export const signIn = sessions.withSession(async (session, form) => {
   session.regenerate(); // a new ID at sign-in: an ID planted before it is worthless (fixation)
   session.set('user', name);
   session.setOwner(name); // indexes the session under the user, for "sign out everywhere"
-  redirect('/');
+  // No redirect: Next.js renders the page again in this response, and it reads the new session.
 });
 
 export const addToCart = sessions.withSession(async (session, form) => {
@@ -21,7 +21,15 @@ export const addToCart = sessions.withSession(async (session, form) => {
   if (!Object.hasOwn(PRODUCTS, sku)) redirect('/?error=product');
   // update() re-runs on the freshest cart when another request wrote in between.
   session.update('cart', (cart = {}) => ({ ...cart, [sku]: (cart[sku] ?? 0) + 1 }));
+  // For the page after the redirect; the id tells two notices with the same text apart.
+  session.flash('notice', { id: crypto.randomUUID(), text: `Added ${PRODUCTS[sku]} to your cart.` });
   redirect('/');
+});
+
+// The page can only peek at a flash (server components cannot write the session): the notice
+// calls this once it is on screen, so no later page shows it again.
+export const dismissNotice = sessions.withSession(async (session) => {
+  session.getFlash('notice');
 });
 
 export const signOut = sessions.withSession(async (session) => {

@@ -1,6 +1,7 @@
 import { PRODUCTS } from '../lib/products';
 import { sessions, storeLabel } from '../lib/sessions';
-import { addToCart, signIn, signOut, signOutEverywhere } from './actions';
+import { addToCart, dismissNotice, signIn, signOut, signOutEverywhere } from './actions';
+import { Notice } from './notice';
 
 const ERRORS = {
   name: 'Please use a name of 1 to 32 letters or digits.',
@@ -16,12 +17,14 @@ export default async function Home({ searchParams }) {
   const cart = session.get('cart') ?? {};
   const devices = user ? (await sessions.manager.listSessions(user)).length : 0;
   const lines = Object.entries(cart).filter(([sku]) => Object.hasOwn(PRODUCTS, sku));
+  const notice = session.peekFlash('notice');
 
   return (
     <main>
       <h1>Next.js + {storeLabel}</h1>
       <p className="muted">sessionkit example: sessions survive restarts and work across processes.</p>
       {ERRORS[error] ? <p className="error">{ERRORS[error]}</p> : null}
+      {notice ? <Notice key={notice.id} text={notice.text} dismiss={dismissNotice} /> : null}
 
       <h2>Account</h2>
       {user ? (

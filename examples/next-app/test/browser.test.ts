@@ -107,6 +107,14 @@ describe.skipIf(noBrowser)(title, () => {
     await addToCart(page, 'Sencha green tea', '× 2');
     await addToCart(page, 'Stoneware mug', 'Stoneware mug');
     expect(await cartText(page)).toMatch(/Sencha green tea\s*× 2\s*Stoneware mug\s*× 1/);
+    // The flash the action set before its redirect is shown once: the notice consumes it as soon
+    // as it is on screen, and the page does not show it again.
+    const notice = page.locator('#notice[data-consumed="true"]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toBe('Added Stoneware mug to your cart.');
+    await page.reload();
+    await page.locator('#cart').waitFor();
+    expect(await page.locator('#notice').count(), 'the notice is gone after a reload').toBe(0);
 
     const cookie = await sessionCookie(laptop);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });

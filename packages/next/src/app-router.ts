@@ -8,13 +8,11 @@ import {
 } from '@sessionkit/core';
 import { cookies, headers } from 'next/headers';
 import { cache } from 'react';
+import { type ReadonlySession, readonlyView } from './readonly-session';
+import { sessionCookieHeader } from './request-cookie';
 import { parseSetCookie } from './set-cookie';
 
-/** What a server component may do with a session: read it. */
-export type ReadonlySession<Data extends SessionData = SessionData> = Pick<
-  Session<Data>,
-  'id' | 'isNew' | 'createdAt' | 'expiresAt' | 'ownerId' | 'degraded' | 'get' | 'has' | 'toJSON'
->;
+export type { ReadonlySession } from './readonly-session';
 
 /** Sessions for the App Router, from {@link createNextSessions}. */
 export interface NextSessions<Data extends SessionData = SessionData> {
@@ -60,11 +58,22 @@ export function createNextSessions<Data extends SessionData = SessionData>(
   input: SessionManagerInput<Data>,
 ): NextSessions<Data> {
   const manager = toSessionManager(input);
-  // headers(), not cookies(): it keeps every cookie of the same name, and core tries each one.
-  const getSession = async () => manager.load((await headers()).get('cookie'));
+  const getSession = async () => {
+    const [requestHeaders, cookieStore] = await Promise.all([headers(), cookies()]);
+    const name = manager.cookieName;
+    return manager.load(
+      sessionCookieHeader(name, {
+        header: requestHeaders.get('cookie'),
+        current: cookieStore.get(name)?.value,
+      }),
+    );
+  };
   const save = async (session: Session<Data>) => {
+    // Checked before the commit: a commit writes the store (and, after regenerate(), deletes the
+    // old record) before the cookie can be set, so a refusal afterwards would log the user out.
+    const cookieStore = await writableCookies();
     const setCookie = await manager.commit(session);
-    if (setCookie) (await cookies()).set(parseSetCookie(setCookie));
+    if (setCookie) cookieStore.set(parseSetCookie(setCookie));
   };
   return {
     manager,
@@ -85,46 +94,76 @@ export function createNextSessions<Data extends SessionData = SessionData>(
   };
 }
 
+type CookieStore = Awaited<ReturnType<typeof cookies>>;
+
+const NOT_SAVED =
+  'nothing was written and the session is unchanged. Change the session in a server action or ' +
+  'route handler (sessions.withSession), before its response is sent; read it in server ' +
+  'components with sessions.read().';
+
+/**
+ * The request's cookie store, once it is known to accept a Set-Cookie; otherwise a
+ * SessionStateError, thrown before anything reaches the store.
+ */
+async function writableCookies(): Promise<CookieStore> {
+  if (isRenderingServerComponents()) {
+    throw new SessionStateError(
+      `save() was called while Next.js renders server components, where cookies are read-only: ${NOT_SAVED}`,
+    );
+  }
+  let cookieStore: CookieStore;
+  try {
+    cookieStore = await cookies();
+  } catch (error) {
+    throw Object.assign(new SessionStateError(`save() could not reach cookies(): ${NOT_SAVED}`), {
+      cause: error,
+    });
+  }
+  if (!acceptsSetCookie(cookieStore)) {
+    throw new SessionStateError(
+      `save() was called where Next.js no longer lets cookies be set (inside after(), for example): ${NOT_SAVED}`,
+    );
+  }
+  return cookieStore;
+}
+
+/**
+ * A probe memoized with React's `cache`, which memoizes only while React renders server
+ * components (each render has its own cache) and calls through anywhere else: server actions,
+ * route handlers. Two calls returning one object therefore mean "rendering", the phase in which
+ * Next.js refuses cookie writes, and this needs no Next.js internals.
+ */
+const renderProbe = cache((): object => ({}));
+function isRenderingServerComponents(): boolean {
+  const first = renderProbe();
+  return renderProbe() === first;
+}
+
+const PROBE = Symbol('sessionkit.cookie-probe');
+
+/**
+ * Asks the cookie store itself, for the phases React's cache cannot see (an `after()` callback):
+ * a store that refuses writes throws before it looks at its argument, one that accepts them must
+ * read the cookie's name before it can store anything. A name that throws therefore tells them
+ * apart, and nothing is set either way.
+ */
+function acceptsSetCookie(cookieStore: CookieStore): boolean {
+  const probe = {
+    get name(): string {
+      throw PROBE;
+    },
+    value: '',
+  };
+  try {
+    cookieStore.set(probe);
+  } catch (error) {
+    return error === PROBE;
+  }
+  return true;
+}
+
 /** redirect() and friends end a handler by throwing an error whose digest names the response. */
 function isNavigationSignal(error: unknown): boolean {
   const digest = (error as { digest?: unknown } | null)?.digest;
   return typeof digest === 'string' && /^NEXT_(REDIRECT|HTTP_ERROR_FALLBACK|NOT_FOUND)/.test(digest);
-}
-
-function readonlyView<Data extends SessionData>(session: Session<Data>): ReadonlySession<Data> {
-  const refuse = () => {
-    throw new SessionStateError(
-      'Server components cannot change the session (Next.js makes cookies read-only while rendering). ' +
-        'Change it in a server action or route handler wrapped with sessions.withSession().',
-    );
-  };
-  return Object.freeze({
-    get id() {
-      return session.id;
-    },
-    get isNew() {
-      return session.isNew;
-    },
-    get createdAt() {
-      return session.createdAt;
-    },
-    get expiresAt() {
-      return session.expiresAt;
-    },
-    get ownerId() {
-      return session.ownerId;
-    },
-    get degraded() {
-      return session.degraded;
-    },
-    get: session.get.bind(session),
-    has: session.has.bind(session),
-    toJSON: session.toJSON.bind(session),
-    ...Object.fromEntries(
-      ['set', 'unset', 'update', 'flash', 'getFlash', 'setOwner', 'regenerate', 'destroy'].map((m) => [
-        m,
-        refuse,
-      ]),
-    ),
-  });
 }

@@ -9,6 +9,7 @@ import { createRedisStore } from '@sessionkit/redis';
 import { type Provisioned, suiteTitle, uniquePrefix } from '@sessionkit/testing';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { browserSuite } from './browser';
 import { Client, json, textOf } from './client';
 import {
   type BuiltFixture,
@@ -51,6 +52,7 @@ export function nextSuite(version: NextVersion, redis: Provisioned): void {
       const pair = servers(built, async () => ({ env: { FIXTURE_STORE: 'memory' }, count: 1 }));
       behaviour(pair);
       storeFailures(pair);
+      browserSuite(() => pair().first);
 
       test('the middleware bundle holds the edge verifier only: no manager, no store, no driver', async () => {
         const next = join(built().dir, '.next');
@@ -232,6 +234,52 @@ function behaviour(pair: () => Pair): void {
     expect(target.setCookies, 'a server component never writes').toEqual([]);
   });
 
+  test('a server action that does not redirect: the page in its own response shows the session it committed', async () => {
+    const { first, second } = pair();
+    const client = new Client();
+    const page = await client.request(first, '/inline');
+    expect(textOf(page.body, 'user')).toBe('anonymous');
+    // The first session of this browser, created by the action.
+    const created = await postAction(client, first, '/inline', page.body, 0, { name: 'Ren' });
+    expect(created.status).toBe(200);
+    expect(created.setCookies).toHaveLength(1);
+    expect([
+      textOf(created.body, 'user'),
+      textOf(created.body, 'owner'),
+      textOf(created.body, 'is-new'),
+    ]).toEqual(['Ren', 'Ren', 'false']);
+    // regenerate() over an existing session: the page shows the new one, the old cookie is dead.
+    const before = client.cookie;
+    const again = await postAction(client, second, '/inline', created.body, 0, { name: 'Sam' });
+    expect(again.status).toBe(200);
+    expect(client.cookie).not.toBe(before);
+    expect(textOf(again.body, 'user')).toBe('Sam');
+    const stale = await new Client().request(first, '/api/whoami', { headers: { cookie: before } });
+    expect(json<Whoami>(stale)).toMatchObject({ user: null, isNew: true });
+    expect(json<Whoami>(await client.request(first, '/api/whoami'))).toMatchObject({ user: 'Sam' });
+    // destroy() without a redirect: the page shows the signed-out state.
+    const out = await postAction(client, first, '/inline', again.body, 1, {});
+    expect(out.status).toBe(200);
+    expect(out.setCookies[0]).toMatch(/^sid=; .*Max-Age=0/);
+    expect(textOf(out.body, 'user')).toBe('anonymous');
+  });
+
+  test('a server component that calls save() gets a clear error, and nothing reaches the store', async () => {
+    const { first, second } = pair();
+    const client = new Client();
+    await client.followRedirect(first, '/api/login?user=ada', second);
+    const cookie = client.cookie;
+    const reply = await client.request(second, '/save-in-render');
+    expect(reply.status).toBe(200);
+    expect(textOf(reply.body, 'code')).toBe('SESSION_STATE_INVALID');
+    expect(textOf(reply.body, 'message')).toContain('nothing was written');
+    expect(textOf(reply.body, 'user')).toBe('ada');
+    expect(reply.setCookies).toEqual([]);
+    // regenerate() was not committed: the cookie the user holds still names the live session.
+    const after = await new Client().request(first, '/api/whoami', { headers: { cookie } });
+    expect(json<Whoami>(after)).toMatchObject({ user: 'ada', isNew: false });
+  });
+
   test('Pages router: an API route redirects after a change; the other router sees it at once', async () => {
     const { first, second } = pair();
     const client = new Client();
@@ -280,6 +328,27 @@ function behaviour(pair: () => Pair): void {
   });
 }
 
+/**
+ * Posts the `index`-th form of a server-rendered page the way a browser without JavaScript does
+ * (the progressive-enhancement action field plus the form's inputs).
+ */
+async function postAction(
+  client: Client,
+  server: RunningServer,
+  path: string,
+  html: string,
+  index: number,
+  fields: Record<string, string>,
+) {
+  const actionField = [...html.matchAll(/name="(\$ACTION_ID_[0-9a-f]+)"/g)][index]?.[1];
+  if (!actionField)
+    throw new Error(`no form number ${index} with a server action in:\n${html.slice(0, 500)}`);
+  const form = new FormData();
+  form.set(actionField, '');
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  return client.request(server, path, { method: 'POST', body: form, headers: { origin: server.origin } });
+}
+
 /** The onStoreError policy through Next.js' own error handling; store-independent, so run once. */
 function storeFailures(pair: () => Pair): void {
   test('fail-closed: a store that is down when loading answers 500 through Next.js, without hanging', async () => {
@@ -299,6 +368,25 @@ function storeFailures(pair: () => Pair): void {
     expect(reply.status).toBe(200);
     expect(json<Whoami>(reply)).toMatchObject({ user: 'lost', degraded: true });
     expect(reply.setCookies).toEqual([]);
+  });
+
+  test('save() inside after(), where cookies can no longer be set, refuses before the store is touched', async () => {
+    const { first } = pair();
+    const client = new Client();
+    await client.followRedirect(first, '/api/login?user=ada', first);
+    const cookie = client.cookie;
+    const reply = await client.request(first, '/api/save-after');
+    expect(reply.status).toBe(200);
+    expect(reply.setCookies).toEqual([]);
+    // after() runs once the response is sent: wait for its report (one server process here).
+    let result: string | null = null;
+    for (let attempt = 0; attempt < 200 && result === null; attempt++) {
+      result = json<{ result: string | null }>(await client.request(first, '/api/after-result')).result;
+      if (result === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(result).toBe('SESSION_STATE_INVALID');
+    const still = await new Client().request(first, '/api/whoami', { headers: { cookie } });
+    expect(json<Whoami>(still)).toMatchObject({ user: 'ada', isNew: false });
   });
 
   test('a failed commit turns the response into a 500 without Set-Cookie (App Router, Pages router)', async () => {

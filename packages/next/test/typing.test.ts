@@ -28,6 +28,8 @@ describe('typing the session data', () => {
     expectTypeOf(action).toEqualTypeOf<(form: FormData) => Promise<string>>();
     expectTypeOf(sessions.read).returns.resolves.toEqualTypeOf<ReadonlySession<Data>>();
     expectTypeOf<ReadonlySession<Data>>().not.toHaveProperty('set');
+    expectTypeOf<ReadonlySession<Data>>().not.toHaveProperty('getFlash');
+    expectTypeOf<ReadonlySession<Data>['peekFlash']>().returns.toEqualTypeOf<unknown>();
     expect(typeof GET).toBe('function');
   });
 

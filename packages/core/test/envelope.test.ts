@@ -550,3 +550,27 @@ describe('compression below and above the synchronous limit (64 KiB)', () => {
     expect(() => decompressNow(bomb, 'gzip', 1_000_000)).toThrow(/larger than the 1000000-byte limit/);
   });
 });
+
+describe('the JSON codec written straight after the header', () => {
+  it('gives the bytes of header + jsonCodec.encode for any value, ASCII or not', async () => {
+    // Compression off so every size takes the one-buffer path; strings cover multi-byte text.
+    const envelope = createEnvelope({ compression: false });
+    const headerLength = (await envelope.seal({})).length - jsonCodec.encode({}).length;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.dictionary(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })),
+        ),
+        async (value) => {
+          const sealed = await envelope.seal(value);
+          const body = jsonCodec.encode(value);
+          expect(sealed.length).toBe(headerLength + body.length);
+          expect(sealed.subarray(headerLength)).toEqual(body);
+          expect(await envelope.open(sealed)).toEqual(value);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -7,7 +7,7 @@
  * is itself wrapped (`{"$":"obj","v":{...}}`), so user data can never be mistaken for a tag.
  */
 
-import { fromUtf8, utf8 } from './encoding';
+import { fromUtf8, utf8, utf8After } from './encoding';
 import { decodeNode } from './json-decode';
 import { Encoder, isPlainJson } from './json-encode';
 import { MAX_NESTING_DEPTH } from './json-tags';
@@ -56,7 +56,7 @@ export const jsonCodec: Codec = Object.freeze({
   id: 1,
   name: 'json',
   encode(value: unknown): Uint8Array {
-    return utf8(JSON.stringify(isPlainJson(value, 0) ? value : new Encoder().encode(value)));
+    return utf8(jsonText(value));
   },
   decode(bytes: Uint8Array): unknown {
     // JSON.parse creates `__proto__` as an own property; decodeNode keeps it that way.
@@ -65,4 +65,14 @@ export const jsonCodec: Codec = Object.freeze({
 });
 
 /** Codecs that ship with sessionkit, by id: the only ones allowed below CUSTOM_CODEC_MIN_ID. */
+function jsonText(value: unknown): string {
+  // Plain JSON data needs no tagging pass: JSON.stringify gives the same text (json-encode.ts).
+  return JSON.stringify(isPlainJson(value, 0) ? value : new Encoder().encode(value));
+}
+
+/** jsonCodec.encode's bytes after `room` free bytes, for the envelope's header: one buffer. */
+export function encodeJsonAfter(room: number, value: unknown): Uint8Array {
+  return utf8After(room, jsonText(value));
+}
+
 export const BUILTIN_CODECS: ReadonlyMap<number, Codec> = new Map([[jsonCodec.id, jsonCodec]]);

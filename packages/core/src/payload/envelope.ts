@@ -4,7 +4,14 @@
  */
 
 import { SessionConfigError, SessionPayloadError, SessionTooLargeError } from '../errors';
-import { BUILTIN_CODECS, CODEC_MAX_ID, type Codec, CUSTOM_CODEC_MIN_ID, jsonCodec } from './codec';
+import {
+  BUILTIN_CODECS,
+  CODEC_MAX_ID,
+  type Codec,
+  CUSTOM_CODEC_MIN_ID,
+  encodeJsonAfter,
+  jsonCodec,
+} from './codec';
 import {
   type CompressionAlgorithm,
   type CompressionOptions,
@@ -238,7 +245,9 @@ export function buildEnvelope(options: EnvelopeOptions = {}): CoreEnvelope {
   const overhead = o.keyring === null ? 0 : IV_BYTES + TAG_BYTES;
 
   function sealNow(value: unknown, context: string): Uint8Array | Promise<Uint8Array> {
-    const encoded = o.writer.encode(value);
+    // The built-in JSON codec writes after room for the header, so a plain payload is one buffer.
+    const framed = o.writer === jsonCodec ? encodeJsonAfter(plainHeader.length, value) : null;
+    const encoded = framed === null ? o.writer.encode(value) : framed.subarray(plainHeader.length);
     if (!(encoded instanceof Uint8Array)) {
       throw new TypeError(
         `Codec ${JSON.stringify(o.writer.name)} returned ${typeof encoded}, not a Uint8Array`,
@@ -255,7 +264,11 @@ export function buildEnvelope(options: EnvelopeOptions = {}): CoreEnvelope {
       const compressed = compressNow(encoded, o.algorithm);
       return compressed instanceof Uint8Array ? pick(compressed) : compressed.then(pick);
     }
-    return finish(plainHeader, encoded, context);
+    if (framed === null || o.keyring !== null) return finish(plainHeader, encoded, context);
+    if (framed.length > o.maxPayloadBytes)
+      throw tooLarge(framed.length, o.maxPayloadBytes, 'maxPayloadBytes');
+    framed.set(plainHeader, 0);
+    return framed;
   }
 
   function finish(header: Uint8Array, body: Uint8Array, context: string): Uint8Array | Promise<Uint8Array> {

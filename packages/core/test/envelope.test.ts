@@ -555,7 +555,7 @@ describe('the JSON codec written straight after the header', () => {
   it('gives the bytes of header + jsonCodec.encode for any value, ASCII or not', async () => {
     // Compression off so every size takes the one-buffer path; strings cover multi-byte text.
     const envelope = createEnvelope({ compression: false });
-    const headerLength = (await envelope.seal({})).length - jsonCodec.encode({}).length;
+    const headerLength = (await envelope.seal({}, 'ctx')).length - jsonCodec.encode({}).length;
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -563,11 +563,11 @@ describe('the JSON codec written straight after the header', () => {
           fc.dictionary(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })),
         ),
         async (value) => {
-          const sealed = await envelope.seal(value);
+          const sealed = await envelope.seal(value, 'ctx');
           const body = jsonCodec.encode(value);
           expect(sealed.length).toBe(headerLength + body.length);
           expect(sealed.subarray(headerLength)).toEqual(body);
-          expect(await envelope.open(sealed)).toEqual(value);
+          expect(await envelope.open(sealed, 'ctx')).toEqual(value);
         },
       ),
       { numRuns: 500 },

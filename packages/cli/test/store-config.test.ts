@@ -96,7 +96,9 @@ describe('URLs resolve to the same configuration as the typed objects', () => {
     expect(await resolved({ type: 'postgres', host: 'h', database: 'd' })).toMatchObject({ port: 5432 });
     expect(await resolved({ type: 'mysql', host: 'h', database: 'd' })).toMatchObject({ port: 3306 });
     expect(await resolved({ type: 'mssql', host: 'h', database: 'd' })).toMatchObject({ port: 1433 });
-    expect(await resolved({ type: 'mongodb', host: 'h', database: 'd' })).toMatchObject({ port: 27017 });
+    expect(await resolved({ type: 'mongodb', host: 'h', database: 'd' })).toMatchObject({
+      hosts: [{ host: 'h', port: 27017 }],
+    });
     expect(await resolved('redis+sentinel://s1/m')).toMatchObject({ nodes: [{ host: 's1', port: 26379 }] });
   });
 });

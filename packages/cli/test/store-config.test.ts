@@ -148,7 +148,8 @@ describe('invalid configuration fails before connecting, naming the field', () =
     const attempts = [
       `redis://:${secret}@h:99999`,
       `postgres://u:${secret}@h/`,
-      `mongodb://u:${secret}@h1,h2/db`,
+      // A seed list is fine for mongodb://; mongodb+srv:// takes one host name.
+      `mongodb+srv://u:${secret}@h1,h2/db`,
       { type: 'redis', password: secret, database: 99 },
       { type: 'mysql', password: secret, host: 'h' },
     ];

@@ -59,7 +59,9 @@ export async function startBackendContainer(backend: Backend): Promise<StartedBa
         port: 1433,
         env: { ACCEPT_EULA: 'Y', MSSQL_SA_PASSWORD: MSSQL_TEST_PASSWORD, MSSQL_PID: 'Developer' },
         wait: tc.Wait.forLogMessage('SQL Server is now ready for client connections'),
-        url: (host, port) => `mssql://sa:${encodeURIComponent(MSSQL_TEST_PASSWORD)}@${host}:${port}/master`,
+        // Encrypted (mssql's default), trusting the container's self-signed certificate.
+        url: (host, port) =>
+          `mssql://sa:${encodeURIComponent(MSSQL_TEST_PASSWORD)}@${host}:${port}/master?trustServerCertificate=true`,
         startupTimeoutMs: 180_000,
       });
     case 'mongodb':

@@ -74,4 +74,35 @@ describe('mssqlExecutor declares every parameter on the real mssql Request', () 
       }
     }
   });
+
+  test('a pool from another copy of mssql keeps the inference of mssql and says so once', async () => {
+    const real = new mssql.ConnectionPool({ server: '127.0.0.1', port: 1, user: 'u', password: 'p' });
+    const requests: mssql.Request[] = [];
+    // Structurally a pool, but not an instance of the ConnectionPool this package loads.
+    const foreign = {
+      request: () => {
+        const request = real.request();
+        requests.push(request);
+        return request;
+      },
+    };
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'SESSIONKIT_MSSQL_TYPES') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const run = mssqlExecutor(foreign);
+      await expect(run({ text: 'SELECT 1', values: ['k'] })).rejects.toThrow();
+      await expect(run({ text: 'SELECT 1', values: ['k'] })).rejects.toThrow();
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/a second copy of mssql/);
+      const parameters = (requests[0] as unknown as { parameters: Record<string, Recorded> }).parameters;
+      expect(parameters.p1?.type).toBe(mssql.NVarChar);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

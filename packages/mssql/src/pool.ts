@@ -84,7 +84,10 @@ async function typesFor(pool: MssqlPool): Promise<MssqlTypes | null> {
     loaded = {};
   }
   const types = (loaded.ConnectionPool ? loaded : loaded.default) as MssqlTypes | undefined;
-  if (types?.ConnectionPool && pool instanceof types.ConnectionPool) return types;
+  // The base class that tedious' and msnodesqlv8's pools both extend: the types are shared.
+  const base = types?.ConnectionPool ? (Object.getPrototypeOf(types.ConnectionPool) as unknown) : undefined;
+  const poolClass = typeof base === 'function' && base !== Function.prototype ? base : types?.ConnectionPool;
+  if (types && typeof poolClass === 'function' && pool instanceof poolClass) return types;
   process.emitWarning(
     'sessionkit SQL Server store: the pool does not come from the mssql package this store loads ' +
       '(a second copy of mssql?), so parameters are sent with the types mssql infers; non-Latin ' +

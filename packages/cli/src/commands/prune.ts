@@ -3,7 +3,7 @@ import { storeCommand } from './store-command';
 
 export const pruneCommand = storeCommand({
   name: 'prune',
-  summary: 'delete expired sessions now (stores without native expiry)',
+  summary: 'delete expired sessions now (SQL, file; MongoDB before its TTL index does)',
   usage: 'prune [--store URL]',
   description:
     'Deletes expired sessions now and prints how many. Redis expires sessions by itself and has\n' +

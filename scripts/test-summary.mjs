@@ -4,10 +4,12 @@
 //   node scripts/test-summary.mjs [--report .tmp/vitest-report.json] [--notes .tmp/vitest-skip-notes.json]
 //                                 [--backends .tmp/backends.json]
 //                                 [--test-exit <code of the test command>] [--check <name>=<exit code> ...]
+//                                 [--notice <text> ...]
 //
 // Before the closing line it prints where each backend's server came from (URL, local port,
 // container, private server, or none and why), passed/failed/skipped per package, the failures,
-// and the skips grouped with their reasons.
+// the skips grouped with their reasons, and, right above the closing line, the notices of the run
+// (what the environment lacked, such as a browser, so a green run cannot hide it).
 //
 // The last line printed is always exactly `N passed, N failed, N skipped`, where "failed" counts failed
 // tests plus failed checks; the exit code is non-zero when anything failed or no test ran at all.
@@ -106,10 +108,11 @@ function parseArgs(argv) {
     backends: BACKENDS_FILE,
     testExit: undefined,
     checks: [],
+    notices: [],
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [arg, value] = [argv[i], argv[i + 1]];
-    if (!['--report', '--notes', '--backends', '--test-exit', '--check'].includes(arg ?? '')) {
+    if (!['--report', '--notes', '--backends', '--test-exit', '--check', '--notice'].includes(arg ?? '')) {
       throw new Error(`unknown argument ${JSON.stringify(arg)}`);
     }
     if (value === undefined) throw new Error(`${arg} needs a value`);
@@ -117,6 +120,7 @@ function parseArgs(argv) {
     else if (arg === '--notes') options.notes = value;
     else if (arg === '--backends') options.backends = value;
     else if (arg === '--test-exit') options.testExit = Number(value);
+    else if (arg === '--notice') options.notices.push(value);
     else {
       const match = /^(.+)=(-?\d+)$/.exec(value);
       if (!match) throw new Error(`--check expects <name>=<exit code>, got ${JSON.stringify(value)}`);
@@ -266,6 +270,10 @@ function main() {
     for (const check of failedChecks) {
       console.log(`  ✗ ${check.name}${check.why ? `: ${check.why}` : ` (exit ${check.code})`}`);
     }
+  }
+  if (options.notices.length > 0) {
+    console.log(`Notices (${options.notices.length}):`);
+    for (const notice of options.notices) console.log(`  ! ${notice}`);
   }
   const failed = summary.failures.length + failedChecks.length;
   console.log(`${summary.passed} passed, ${failed} failed, ${skippedCount} skipped`);

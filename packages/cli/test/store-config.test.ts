@@ -96,7 +96,9 @@ describe('URLs resolve to the same configuration as the typed objects', () => {
     expect(await resolved({ type: 'postgres', host: 'h', database: 'd' })).toMatchObject({ port: 5432 });
     expect(await resolved({ type: 'mysql', host: 'h', database: 'd' })).toMatchObject({ port: 3306 });
     expect(await resolved({ type: 'mssql', host: 'h', database: 'd' })).toMatchObject({ port: 1433 });
-    expect(await resolved({ type: 'mongodb', host: 'h', database: 'd' })).toMatchObject({ port: 27017 });
+    expect(await resolved({ type: 'mongodb', host: 'h', database: 'd' })).toMatchObject({
+      hosts: [{ host: 'h', port: 27017 }],
+    });
     expect(await resolved('redis+sentinel://s1/m')).toMatchObject({ nodes: [{ host: 's1', port: 26379 }] });
   });
 });
@@ -146,7 +148,8 @@ describe('invalid configuration fails before connecting, naming the field', () =
     const attempts = [
       `redis://:${secret}@h:99999`,
       `postgres://u:${secret}@h/`,
-      `mongodb://u:${secret}@h1,h2/db`,
+      // A seed list is fine for mongodb://; mongodb+srv:// takes one host name.
+      `mongodb+srv://u:${secret}@h1,h2/db`,
       { type: 'redis', password: secret, database: 99 },
       { type: 'mysql', password: secret, host: 'h' },
     ];

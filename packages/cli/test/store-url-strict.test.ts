@@ -44,7 +44,7 @@ describe('issue 14.6: unknown URL parameters and configuration fields are errors
     ['postgres://127.0.0.1/test?tabel=x', 'tabel', 'table, ssl'],
     ['mysql://127.0.0.1/test?tablename=x', 'tablename', 'table, ssl'],
     ['mariadb://127.0.0.1/test?sslmode=require', 'sslmode', 'table, ssl'],
-    ['mssql://127.0.0.1/test?encrypt=true', 'encrypt', 'table, ssl'],
+    ['mssql://127.0.0.1/test?encrypted=true', 'encrypted', 'table, ssl, encrypt, trustServerCertificate'],
     ['file:///var/lib/sessions?dept=1', 'dept', 'depth'],
     ['memory:?max=5', 'max', 'maxSessions'],
   ])('%s', async (url, name, accepted) => {

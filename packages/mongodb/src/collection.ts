@@ -39,12 +39,15 @@ export interface MongoCollectionLike {
   deleteMany(filter: MongoDocument): Promise<MongoDeleteResult>;
   countDocuments(filter: MongoDocument): Promise<number>;
   createIndexes(indexes: MongoIndexSpec[]): Promise<string[]>;
+  listIndexes(): { toArray(): Promise<MongoDocument[]> };
 }
 
 /** A driver `Db`: the store takes its collection by name. */
 export interface MongoDbLike {
   readonly databaseName?: string;
   collection(name: string): MongoCollectionLike;
+  /** Runs a database command; used for `collMod` (moving an old TTL index to the grace period). */
+  command?(command: MongoDocument): Promise<MongoDocument>;
 }
 
 /** Tells a `Db` from a `Collection` by shape (a `Db` has `collection()` and no `findOne()`). */
@@ -66,6 +69,7 @@ const COLLECTION_METHODS = [
   'deleteMany',
   'countDocuments',
   'createIndexes',
+  'listIndexes',
 ] as const;
 
 /** The methods of {@link MongoCollectionLike} that `value` lacks (all of them when not an object). */

@@ -2,4 +2,4 @@ export type { MongoCollectionLike, MongoDbLike, MongoDocument, MongoIndexSpec } 
 export { type MongoStoreConfig, type ResolvedMongoConfig, storeDescriptor } from './descriptor';
 export { createMongoStore, type MongoStore } from './mongo-store';
 export type { MongoStoreOptions } from './options';
-export { SESSION_INDEXES } from './statements';
+export { SESSION_INDEXES, TTL_GRACE_SECONDS } from './statements';

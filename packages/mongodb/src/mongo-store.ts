@@ -2,13 +2,12 @@ import {
   checkSetArguments,
   NO_CAPABILITIES,
   SessionConflictError,
-  type SessionStore,
-  SessionStoreError,
   type StoreCapabilities,
   type StoreWith,
   storeError,
 } from '@sessionkit/core';
 import type { MongoCollectionLike, MongoDbLike } from './collection';
+import { createIndexKeeper, type IndexKeeper } from './indexes';
 import { type MongoStoreOptions, resolveCollection } from './options';
 import { STORE, toOwnedSession, toStoredRecord } from './records';
 import {
@@ -19,9 +18,8 @@ import {
   getStatement,
   insertStatement,
   listByOwnerStatement,
-  ownerFilter,
+  ownerFilters,
   pruneFilter,
-  SESSION_INDEXES,
   touchStatement,
 } from './statements';
 
@@ -29,22 +27,25 @@ import {
 export interface MongoStore
   extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune'> {
   /**
-   * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt`, a sparse index
-   * on `ownerId`). Opt-in, because creating indexes needs the `createIndex` privilege many app
-   * users do not have; idempotent, so it is safe to call on every start. Rejects with a
-   * SessionStoreError when an index on the same field exists with other options.
+   * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt` with a grace
+   * period, a sparse index on `ownerId`) and waits for them. The store also tries this once, in the
+   * background, on its first operation; call it yourself to see failures (it needs the
+   * `createIndex` privilege) or from a migration. Idempotent. A TTL index from an older version
+   * (`expireAfterSeconds: 0`) is moved to the grace period with `collMod` when the store was given
+   * a `Db`. Rejects with a SessionStoreError when an index on the same field exists with other
+   * options, saying how to fix it.
    */
   ensureIndexes(): Promise<void>;
 }
 
-const CAPABILITIES: StoreCapabilities = Object.freeze({
+const CAPABILITIES = Object.freeze({
   ...NO_CAPABILITIES,
   destroyByOwner: true,
   listByOwner: true,
   count: true,
   clear: true,
   prune: true,
-  // Through the TTL index of ensureIndexes(); reads never rely on it.
+  // Through the TTL index; reads never rely on it. Replaced by the index keeper's finding.
   nativeExpiry: true,
   // Collection.bulkWrite sends an insert and a delete as two commands, one round trip each, and
   // MongoClient.bulkWrite (one command) needs MongoDB 8 and the client, which the store is not
@@ -54,22 +55,29 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 
 /** E11000: an insert (here, an upsert) hit an existing `_id`. */
 const DUPLICATE_KEY = 11000;
-/** An index with the same key exists with other options (85) or another spec under the name (86). */
-const INDEX_CONFLICTS = new Set([85, 86]);
 
 function codeOf(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * The store's capabilities: `nativeExpiry` is read from the index keeper, so it turns false once
+ * the store found no TTL index it could rely on (code that copies the object keeps what it saw).
+ */
+function capabilitiesOf(indexes: IndexKeeper): StoreCapabilities {
+  return Object.freeze(
+    Object.defineProperty({ ...CAPABILITIES }, 'nativeExpiry', {
+      enumerable: true,
+      get: () => indexes.nativeExpiry,
+    }),
+  ) as StoreCapabilities;
 }
 
 /**
  * Runs one driver call; a driver or server failure becomes a SessionStoreError with the original
  * as `cause`, while the store's own SessionErrors (conflicts, rejected keys) pass through.
  */
-async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+async function attempt<T>(operation: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
@@ -91,16 +99,26 @@ async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
  *
  * const client = new MongoClient(process.env.MONGODB_URL!);
  * const store = createMongoStore(client.db('app'), { collectionName: 'sessions' });
- * await store.ensureIndexes(); // once per deploy or start; idempotent
+ * await store.ensureIndexes(); // optional (the store tries on first use); idempotent
  */
 export function createMongoStore(
   collectionOrDb: MongoCollectionLike | MongoDbLike,
   options?: MongoStoreOptions,
 ): MongoStore {
-  const collection = resolveCollection(collectionOrDb, options);
+  const { collection, db } = resolveCollection(collectionOrDb, options);
+  const indexes = createIndexKeeper(collection, db);
+  const capabilities = capabilitiesOf(indexes);
+  // The first operation that succeeds starts the index check (a no-op after that): after, not
+  // beside it, because the driver closes a client whose first connection failed, and a second
+  // command in flight would turn the operation's own error into "Topology is closed".
+  const run = async <T>(operation: string, body: () => Promise<T>): Promise<T> => {
+    const result = await attempt(operation, body);
+    indexes.onFirstUse();
+    return result;
+  };
 
   return {
-    capabilities: CAPABILITIES,
+    capabilities,
 
     get: (key) =>
       run('get', async () => {
@@ -115,7 +133,7 @@ export function createMongoStore(
     set: (key, record, setOptions) =>
       run('set', async () => {
         // Refuses `replaces` (see CAPABILITIES) rather than ignoring it and keeping the old session.
-        const { expectedVersion } = checkSetArguments(STORE, key, record, setOptions, CAPABILITIES);
+        const { expectedVersion } = checkSetArguments(STORE, key, record, setOptions, capabilities);
         const now = Date.now();
         if (expectedVersion === undefined) {
           const insert = insertStatement(key, record, now);
@@ -149,7 +167,12 @@ export function createMongoStore(
       run('destroy', async () => (await collection.deleteOne(destroyFilter(key))).deletedCount > 0),
 
     destroyByOwner: (ownerId) =>
-      run('destroyByOwner', async () => (await collection.deleteMany(ownerFilter(ownerId))).deletedCount),
+      run('destroyByOwner', async () => {
+        const filters = ownerFilters(ownerId, Date.now());
+        const destroyed = (await collection.deleteMany(filters.live)).deletedCount;
+        await collection.deleteMany(filters.rest);
+        return destroyed;
+      }),
 
     listByOwner: (ownerId) =>
       run('listByOwner', async () => {
@@ -167,20 +190,6 @@ export function createMongoStore(
     prune: () =>
       run('prune', async () => (await collection.deleteMany(pruneFilter(Date.now()))).deletedCount),
 
-    ensureIndexes: async () => {
-      try {
-        await collection.createIndexes(SESSION_INDEXES.map((spec) => ({ ...spec, key: { ...spec.key } })));
-      } catch (error) {
-        if (INDEX_CONFLICTS.has(codeOf(error) as number)) {
-          throw new SessionStoreError(
-            'MongoDB store: ensureIndexes() found an index on expiresAt or ownerId with other options ' +
-              `(${messageOf(error)}). Drop that index (db.collection.dropIndex(name)) and call ` +
-              'ensureIndexes() again, or create the indexes of SESSION_INDEXES yourself.',
-            { cause: error },
-          );
-        }
-        throw storeError(STORE, 'ensureIndexes', error);
-      }
-    },
+    ensureIndexes: () => indexes.ensure(),
   };
 }

@@ -36,11 +36,17 @@ function checkCollectionName(name: unknown): string {
   return name;
 }
 
+/** The collection, and the `Db` when the store was given one (for `collMod`). */
+export interface ResolvedCollection {
+  collection: MongoCollectionLike;
+  db?: MongoDbLike;
+}
+
 /** Picks the collection from a `Collection` or a `Db` and validates the options. */
 export function resolveCollection(
   collectionOrDb: MongoCollectionLike | MongoDbLike,
   options: MongoStoreOptions = {},
-): MongoCollectionLike {
+): ResolvedCollection {
   if (typeof options !== 'object' || options === null) {
     fail("options must be an object, e.g. createMongoStore(db, { collectionName: 'sessions' }).");
   }
@@ -57,7 +63,7 @@ export function resolveCollection(
     const collection = collectionOrDb.collection(name);
     const missing = missingCollectionMethods(collection);
     if (missing.length > 0) fail(`db.collection(${JSON.stringify(name)}) has no ${missing.join(', ')}().`);
-    return collection;
+    return { collection, db: collectionOrDb };
   }
   if (typeof (collectionOrDb as { db?: unknown } | null)?.db === 'function') {
     fail("this looks like a MongoClient; pass client.db('app') or client.db('app').collection('sessions').");
@@ -76,5 +82,5 @@ export function resolveCollection(
         "Remove the option, or pass the Db: createMongoStore(db, { collectionName: 'sessions' }).",
     );
   }
-  return collectionOrDb;
+  return { collection: collectionOrDb };
 }

@@ -12,17 +12,27 @@ import type { MongoDocument, MongoIndexSpec } from './collection';
 import { checkKey, checkOwnerId, checkRecord, checkVersion, toDate } from './records';
 
 /**
- * The indexes `ensureIndexes()` creates, for apps that manage indexes in their own migrations.
- * `_id` (the storage key) is unique by nature and needs nothing.
+ * Seconds the TTL monitor waits past `expiresAt` before deleting a document. The monitor runs on
+ * the server's clock and the store's filters on the app's: with `expireAfterSeconds: 0`, a server
+ * clock a little ahead deletes a session the app still serves, possibly right before the touch
+ * that would have extended it. Reads filter on `expiresAt` (the app's clock), so the grace period
+ * never serves an expired session; it only leaves expired documents on disk a little longer.
+ */
+export const TTL_GRACE_SECONDS = 300;
+
+/**
+ * The indexes `ensureIndexes()` creates (and the store creates on first use, best effort), for
+ * apps that manage indexes in their own migrations. `_id` (the storage key) is unique by nature
+ * and needs nothing.
  *
- * - `expiresAt_1`: a TTL index with `expireAfterSeconds: 0`, so MongoDB deletes a document once
- *   its `expiresAt` has passed (the TTL monitor runs about once a minute; reads filter expired
- *   documents themselves). It also serves `count()` and `prune()`.
+ * - `expiresAt_1`: a TTL index with `expireAfterSeconds` {@link TTL_GRACE_SECONDS}, so MongoDB
+ *   deletes a document five minutes after its `expiresAt` has passed (the TTL monitor runs about
+ *   once a minute; reads filter expired documents themselves). It also serves `count()` and `prune()`.
  * - `ownerId_1`: sparse, so sessions without an owner (the field is left out) take no space in
  *   it; serves `listByOwner()` and `destroyByOwner()`.
  */
 export const SESSION_INDEXES: readonly Readonly<MongoIndexSpec>[] = Object.freeze([
-  Object.freeze({ key: Object.freeze({ expiresAt: 1 as const }), expireAfterSeconds: 0 }),
+  Object.freeze({ key: Object.freeze({ expiresAt: 1 as const }), expireAfterSeconds: TTL_GRACE_SECONDS }),
   Object.freeze({ key: Object.freeze({ ownerId: 1 as const }), sparse: true }),
 ]);
 
@@ -123,9 +133,14 @@ export function destroyFilter(key: string): MongoDocument {
   return { _id: checkKey(key) };
 }
 
-/** `deleteMany` for destroyByOwner: expired documents of the owner go too. */
-export function ownerFilter(ownerId: string): MongoDocument {
-  return { ownerId: checkOwnerId(ownerId) };
+/**
+ * `deleteMany` for destroyByOwner, in two steps like the SQL stores: the owner's live documents
+ * first (their number is what destroyByOwner resolves, so every store counts the same thing),
+ * then whatever is left of the owner (expired documents the TTL monitor has not removed yet).
+ */
+export function ownerFilters(ownerId: string, now: number): { live: MongoDocument; rest: MongoDocument } {
+  const owner = checkOwnerId(ownerId);
+  return { live: { ownerId: owner, expiresAt: live(now) }, rest: { ownerId: owner } };
 }
 
 /** `find` for listByOwner: the live documents of the owner, projected to key and expiry. */

@@ -144,3 +144,13 @@ export async function closedPort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   return address.port;
 }
+
+/** Collects the store's index warnings (process warnings with code SESSIONKIT_MONGODB_INDEXES) until stop(). */
+export function captureIndexWarnings(): { messages: string[]; stop(): void } {
+  const messages: string[] = [];
+  const onWarning = (warning: Error & { code?: string }) => {
+    if (warning.code === 'SESSIONKIT_MONGODB_INDEXES') messages.push(warning.message);
+  };
+  process.on('warning', onWarning);
+  return { messages, stop: () => process.off('warning', onWarning) };
+}

@@ -7,9 +7,9 @@
 import { isSessionError } from '@sessionkit/core';
 import { suiteTitle } from '@sessionkit/testing';
 import { Binary, type Collection, type Document, MongoClient } from 'mongodb';
-import { describe, expect, test } from 'vitest';
-import { createMongoStore, SESSION_INDEXES } from '../src/index';
-import { decodeDocument, drop, FAIL_FAST, useMongo } from './helpers';
+import { describe, expect, test, vi } from 'vitest';
+import { createMongoStore, SESSION_INDEXES, TTL_GRACE_SECONDS } from '../src/index';
+import { captureIndexWarnings, decodeDocument, drop, FAIL_FAST, useMongo } from './helpers';
 
 const mongo = await useMongo();
 
@@ -42,7 +42,7 @@ describe.skipIf(!mongo.provisioned.available)(suiteTitle('mongodb store', mongo.
       expect(indexes.map((index) => index.name).sort()).toEqual(['_id_', 'expiresAt_1', 'ownerId_1']);
       const ttl = indexes.find((index) => index.name === 'expiresAt_1');
       expect(ttl?.key).toEqual({ expiresAt: 1 });
-      expect(ttl?.expireAfterSeconds).toBe(0);
+      expect(ttl?.expireAfterSeconds).toBe(TTL_GRACE_SECONDS);
       const owner = indexes.find((index) => index.name === 'ownerId_1');
       expect(owner?.key).toEqual({ ownerId: 1 });
       expect(owner?.sparse).toBe(true);
@@ -62,6 +62,90 @@ describe.skipIf(!mongo.provisioned.available)(suiteTitle('mongodb store', mongo.
       expect(isSessionError(failure, 'SESSION_RECORD_CORRUPT'), `got ${String(failure)}`).toBe(true);
       expect(failure).toMatchObject({ key: 'foreign', reason: expect.stringMatching(/payload/) });
       expect((failure as Error).message).toMatch(/dropIndex/);
+    });
+  });
+
+  test('the first operation creates the indexes without ensureIndexes() (the configuration path)', async () => {
+    await withCollection(async (collection) => {
+      const store = createMongoStore(collection);
+      await store.set('k', { payload: bytes('a'), version: 1, expiresAt: Date.now() + 60_000 });
+      // In the background, best effort: wait for it (a readiness wait, not a timed assertion).
+      await vi.waitFor(
+        async () => {
+          const names = (await collection.listIndexes().toArray()).map((index) => index.name);
+          expect(names.sort()).toEqual(['_id_', 'expiresAt_1', 'ownerId_1']);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      expect(store.capabilities.nativeExpiry).toBe(true);
+    });
+  });
+
+  test('an old TTL index (expireAfterSeconds 0) gets the grace period through collMod when given a Db', async () => {
+    await withCollection(async (collection) => {
+      await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+      const db = (await mongo.client()).db();
+      await createMongoStore(db, { collectionName: collection.collectionName }).ensureIndexes();
+      const ttl = (await collection.listIndexes().toArray()).find((index) => index.name === 'expiresAt_1');
+      expect(ttl?.expireAfterSeconds).toBe(TTL_GRACE_SECONDS);
+    });
+  });
+
+  test('with only a Collection, an old TTL index is reported with the collMod command that fixes it', async () => {
+    await withCollection(async (collection) => {
+      await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+      const failure = await createMongoStore(collection)
+        .ensureIndexes()
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(isSessionError(failure, 'SESSION_STORE_ERROR'), `got ${String(failure)}`).toBe(true);
+      expect((failure as Error).message).toContain(`collMod: "${collection.collectionName}"`);
+      expect((failure as Error).message).toContain(`expireAfterSeconds: ${TTL_GRACE_SECONDS}`);
+    });
+  });
+
+  test('an index on expiresAt without TTL turns nativeExpiry off and warns once', async () => {
+    await withCollection(async (collection) => {
+      await collection.createIndex({ expiresAt: 1 });
+      const warnings = captureIndexWarnings();
+      try {
+        const store = createMongoStore(collection);
+        await store.get('a');
+        await vi.waitFor(() => expect(store.capabilities.nativeExpiry).toBe(false), {
+          timeout: 10_000,
+          interval: 50,
+        });
+        await vi.waitFor(() => expect(warnings.messages).toHaveLength(1), { timeout: 10_000, interval: 50 });
+        await store.get('b');
+        expect(warnings.messages).toHaveLength(1);
+        expect(warnings.messages[0]).toMatch(/not a TTL index.*prune\(\)/);
+      } finally {
+        warnings.stop();
+      }
+    });
+  });
+
+  test('destroyByOwner counts the live documents and removes the expired ones too', async () => {
+    await withCollection(async (collection) => {
+      const store = createMongoStore(collection);
+      await store.set('live', {
+        payload: bytes('a'),
+        version: 1,
+        expiresAt: Date.now() + 60_000,
+        ownerId: 'o',
+      });
+      // Expired, and still there: the TTL monitor has not run (and would wait for the grace period).
+      await collection.insertOne({
+        _id: 'old' as never,
+        payload: new Binary(bytes('b')),
+        version: 1,
+        expiresAt: new Date(Date.now() - 1_000),
+        ownerId: 'o',
+      });
+      expect(await store.destroyByOwner('o')).toBe(1);
+      expect(await collection.countDocuments({ ownerId: 'o' })).toBe(0);
     });
   });
 

@@ -15,11 +15,14 @@ import {
   getStatement,
   insertStatement,
   listByOwnerStatement,
-  ownerFilter,
+  ownerFilters,
   pruneFilter,
   SESSION_INDEXES,
+  TTL_GRACE_SECONDS,
   touchStatement,
 } from '../src/statements';
+
+const ownerFilter = (ownerId: string) => ownerFilters(ownerId, NOW).rest;
 
 const NOW = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
 const LATER = NOW + 3_600_000;
@@ -130,7 +133,11 @@ describe('statement shape, not a database test', () => {
 
   test('destroy, owner, count, prune and clear filters', () => {
     expect(destroyFilter('k1')).toEqual({ _id: 'k1' });
-    expect(ownerFilter('alice')).toEqual({ ownerId: 'alice' });
+    // destroyByOwner counts the live documents it deletes, then removes the owner's expired ones.
+    expect(ownerFilters('alice', NOW)).toEqual({
+      live: { ownerId: 'alice', expiresAt: { $gt: new Date(NOW) } },
+      rest: { ownerId: 'alice' },
+    });
     expect(listByOwnerStatement('alice', NOW)).toEqual({
       filter: { ownerId: 'alice', expiresAt: { $gt: new Date(NOW) } },
       options: { projection: { _id: 1, expiresAt: 1 } },
@@ -140,9 +147,11 @@ describe('statement shape, not a database test', () => {
     expect(clearFilter()).toEqual({});
   });
 
-  test('indexes: a TTL index on expiresAt (expireAfterSeconds 0) and a sparse one on ownerId', () => {
+  test('indexes: a TTL index on expiresAt with a grace period and a sparse one on ownerId', () => {
+    // Not 0: a server clock ahead of the app's must not delete a session the app still serves.
+    expect(TTL_GRACE_SECONDS).toBe(300);
     expect(SESSION_INDEXES).toEqual([
-      { key: { expiresAt: 1 }, expireAfterSeconds: 0 },
+      { key: { expiresAt: 1 }, expireAfterSeconds: 300 },
       { key: { ownerId: 1 }, sparse: true },
     ]);
     expect(Object.isFrozen(SESSION_INDEXES) && SESSION_INDEXES.every(Object.isFrozen)).toBe(true);

@@ -10,11 +10,21 @@ export type MssqlStoreOptions = SqlStoreOptions;
 export type MssqlStore = SqlStore;
 
 /**
+ * The largest prune batch on SQL Server. One statement that holds 5,000 locks on one table or
+ * index makes SQL Server try to escalate them to a table lock, which would block every session
+ * read and write until the prune commits. A batch of n rows takes n key locks on each index plus
+ * intent locks on the pages it touches (up to one per row), so 2,000 rows stay below 5,000 on
+ * every index whatever the row size. (The other SQL stores allow up to 5,000.)
+ */
+export const MSSQL_MAX_PRUNE_BATCH = 2000;
+
+/**
  * Creates a session store on a SQL Server (2016 or later) table, using the app's connected
  * mssql `ConnectionPool` (never closed by the store). Inserts are one `MERGE … WITH (HOLDLOCK)`
  * and updates a compare-and-set on the version column, so concurrent writers never lose a write
  * or see a primary-key violation; deadlock victims are re-run. Expired rows are pruned in
- * batches in the background.
+ * batches in the background, each at most {@link MSSQL_MAX_PRUNE_BATCH} rows so that it never
+ * escalates to a table lock.
  *
  * @example
  * import mssql from 'mssql';
@@ -31,6 +41,14 @@ export function createMssqlStore(pool: MssqlPool, options?: MssqlStoreOptions): 
     throw new SessionConfigError(
       'createMssqlStore: pass a connected mssql ConnectionPool, e.g. ' +
         'createMssqlStore(await new mssql.ConnectionPool(config).connect(), options).',
+    );
+  }
+  const batch = (options as { pruneBatchSize?: unknown } | undefined)?.pruneBatchSize;
+  if (typeof batch === 'number' && batch > MSSQL_MAX_PRUNE_BATCH) {
+    throw new SessionConfigError(
+      `createMssqlStore: pruneBatchSize must be at most ${MSSQL_MAX_PRUNE_BATCH} on SQL Server (got ${batch}): ` +
+        'a larger batch can escalate to a table lock that blocks all session traffic while it runs. ' +
+        'Use a shorter pruneInterval for more throughput; the default batch is 1000.',
     );
   }
   return createSqlStore({

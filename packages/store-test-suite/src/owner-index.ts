@@ -102,6 +102,26 @@ export function ownerIndexTests(suite: Suite): void {
 
     storeTest(
       suite,
+      'destroyByOwner counts the live records it deleted, not the expired ones',
+      async ({ store, raw, resolution }) => {
+        // One meaning for every store: "N sessions logged out". An expired record that the
+        // backend has not removed yet is not a session any more, whether or not it goes too.
+        const live = [randomKey(), randomKey()];
+        for (const key of live) await store.set(key, record({ ownerId: 'alice' }));
+        const expired = [randomKey(), randomKey()];
+        for (const key of expired) {
+          await store.set(key, record({ ownerId: 'alice', expiresAt: expiredAt(resolution) }));
+        }
+        expect(await store.destroyByOwner!('alice'), 'deleted count (live records only)').toBe(live.length);
+        for (const key of live) expect(await raw.read(key), 'raw record of a destroyed session').toBeNull();
+        for (const key of [...live, ...expired]) expect(await store.get(key)).toBeNull();
+        expect(await store.destroyByOwner!('alice'), 'a second destroyByOwner').toBe(0);
+      },
+      { requires: ['destroyByOwner'] },
+    );
+
+    storeTest(
+      suite,
       'changing or clearing ownerId moves the record between owners',
       async ({ store }) => {
         const key = randomKey();

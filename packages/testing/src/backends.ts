@@ -24,7 +24,7 @@ export type Backend = (typeof BACKENDS)[number];
  * - redis-sentinel: `redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/<master name>`
  * - mysql: `mysql://root@127.0.0.1:3306/test`
  * - postgres: `postgres://postgres@127.0.0.1:5432/test`
- * - mssql: `mssql://sa:<password>@127.0.0.1:1433/master`
+ * - mssql: `mssql://sa:<password>@127.0.0.1:1433/master?trustServerCertificate=true` (a self-signed test server)
  * - mongodb: `mongodb://127.0.0.1:27017/?directConnection=true`
  */
 export const BACKEND_ENV: Readonly<Record<Backend, string>> = Object.freeze({

@@ -1,11 +1,14 @@
 /**
  * Testcontainers definitions of every backend, from the official images. testcontainers is
- * imported lazily: test files that get their URL from the environment never load it.
+ * imported lazily: test files that get their URL from the environment never load it. The run's
+ * globalSetup starts one container per backend (run-backends.ts), shared by every test file, so
+ * the servers are sized for the connections of parallel files.
  */
 import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 import type { Backend } from './backends';
 import { TOPOLOGY_SCRIPT } from './local-redis';
 import { findFreePortRange, PORT_RANGES } from './ports';
+import { mssqlReady, waitUntil } from './readiness';
 
 /** A started backend container and the URL that reaches it. */
 export interface StartedBackend {
@@ -20,6 +23,16 @@ export const MSSQL_TEST_PASSWORD = 'Sessionkit-Test-1';
 
 /** Printed by the topology container once the script reports the topology healthy. */
 const TOPOLOGY_READY = 'SESSIONKIT_TOPOLOGY_READY';
+
+/**
+ * Points testcontainers at the runtime the probe found: it finds /var/run/docker.sock and
+ * rootless Docker by itself, but not Podman.
+ */
+export function useDockerHost(dockerHost: string): void {
+  if (!process.env.DOCKER_HOST && dockerHost !== 'unix:///var/run/docker.sock') {
+    process.env.DOCKER_HOST = dockerHost;
+  }
+}
 
 /** Starts the backend's container and waits for readiness with a wait strategy (never a sleep). */
 export async function startBackendContainer(backend: Backend): Promise<StartedBackend> {
@@ -38,6 +51,8 @@ export async function startBackendContainer(backend: Backend): Promise<StartedBa
         image: 'mysql:8.4',
         port: 3306,
         env: { MYSQL_ALLOW_EMPTY_PASSWORD: 'yes', MYSQL_DATABASE: 'test', MYSQL_ROOT_HOST: '%' },
+        // Arguments starting with '-' go to mysqld: room for the pools of every test file at once.
+        command: ['--max-connections=500'],
         // The image first runs a temporary server without networking ("port: 0") to initialise
         // the data dir; only the final server listens on 3306.
         wait: tc.Wait.forLogMessage(/ready for connections.*port: 3306/),
@@ -49,6 +64,7 @@ export async function startBackendContainer(backend: Backend): Promise<StartedBa
         image: 'postgres:16-alpine',
         port: 5432,
         env: { POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' },
+        command: ['postgres', '-c', 'max_connections=300'],
         // Logged twice: once by the init-time server, once by the real one.
         wait: tc.Wait.forLogMessage('database system is ready to accept connections', 2),
         url: (host, port) => `postgres://postgres@${host}:${port}/test`,
@@ -58,8 +74,14 @@ export async function startBackendContainer(backend: Backend): Promise<StartedBa
         image: 'mcr.microsoft.com/mssql/server:2022-latest',
         port: 1433,
         env: { ACCEPT_EULA: 'Y', MSSQL_SA_PASSWORD: MSSQL_TEST_PASSWORD, MSSQL_PID: 'Developer' },
+        // The log line can come before recovery has finished: it only starts the real check
+        // (`ready`), a query that must succeed with every database online.
         wait: tc.Wait.forLogMessage('SQL Server is now ready for client connections'),
-        url: (host, port) => `mssql://sa:${encodeURIComponent(MSSQL_TEST_PASSWORD)}@${host}:${port}/master`,
+        // Encrypted (mssql's default), trusting the container's self-signed certificate.
+        url: (host, port) =>
+          `mssql://sa:${encodeURIComponent(MSSQL_TEST_PASSWORD)}@${host}:${port}/master?trustServerCertificate=true`,
+        ready: (url) =>
+          waitUntil(() => mssqlReady(url), { timeoutMs: 120_000, what: 'SQL Server to answer a query' }),
         startupTimeoutMs: 180_000,
       });
     case 'mongodb':
@@ -82,6 +104,8 @@ interface SingleSpec {
   command?: string[];
   wait: WaitStrategy;
   url: (host: string, port: number) => string;
+  /** A check from the host once the wait strategy passed; the container is stopped when it rejects. */
+  ready?: (url: string) => Promise<void>;
   /** @default 60000 */
   startupTimeoutMs?: number;
 }
@@ -94,7 +118,14 @@ async function single(tc: Testcontainers, spec: SingleSpec): Promise<StartedBack
     .withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
   if (spec.command) container = container.withCommand(spec.command);
   const started = await container.start();
-  return wrap(started, spec.url(started.getHost(), started.getMappedPort(spec.port)));
+  const url = spec.url(started.getHost(), started.getMappedPort(spec.port));
+  try {
+    await spec.ready?.(url);
+  } catch (error) {
+    await started.stop().catch(() => undefined);
+    throw error;
+  }
+  return wrap(started, url);
 }
 
 /**

@@ -13,6 +13,7 @@ export * from './private-redis';
 export * from './private-server';
 export * from './processes';
 export * from './provision';
+export * from './readiness';
 export * from './redis-urls';
 export * from './run-backends';
 export * from './runtime-probe';

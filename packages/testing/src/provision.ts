@@ -3,9 +3,10 @@
  * have one.
  */
 import type { Backend } from './backends';
-import { startBackendContainer } from './containers';
+import { startBackendContainer, useDockerHost } from './containers';
 import { type DecideInput, decideProvisioning } from './decide';
 import { lookupPrivateServer } from './private-backends';
+import { PRIVATE_BROKER_ENV, requestPrivateServer } from './private-broker';
 import { probeContainerRuntime } from './runtime-probe';
 
 /** The outcome of {@link provision}. */
@@ -16,19 +17,22 @@ export type Provisioned =
       /** Where the server is; see `BACKEND_ENV` for the URL shapes. */
       url: string;
       /**
-       * `env`: from SESSIONKIT_<BACKEND>_URL; `container`: started for this test file; `private`:
-       * started from the machine's binaries for the run (on its first request), shared by the run.
+       * `env`: from SESSIONKIT_<BACKEND>_URL; `container`: a container, started by the run's
+       * globalSetup on the first request and shared by the run (or, outside a run with that
+       * globalSetup, for this test file); `private`: started from the machine's binaries for the
+       * run (on its first request), shared by the run.
        */
       source: 'env' | 'container' | 'private';
-      /** Stops the container (a no-op otherwise: the run's globalSetup stops private servers). */
+      /** Stops a container started for this test file (a no-op otherwise: the run's globalSetup stops its servers). */
       stop(): Promise<void>;
     }
   | { available: false; backend: Backend; reason: string };
 
 /**
- * Provides a backend: `SESSIONKIT_<BACKEND>_URL` when set, otherwise a container when a container
- * runtime answers, otherwise the private server the run's globalSetup started from the machine's
- * binaries (started on the first request of the run), otherwise `{ available: false, reason }`.
+ * Provides a backend: `SESSIONKIT_<BACKEND>_URL` when set, otherwise the run's container when a
+ * container runtime answers, otherwise the private server the run's globalSetup started from the
+ * machine's binaries (each started on the first request of the run and shared by every test
+ * file), otherwise `{ available: false, reason }`.
  * A container or private server that fails to start is an error, not a skip: the runtime or the
  * binaries were there, so something is broken.
  *
@@ -52,11 +56,15 @@ export async function provision(backend: Backend, input?: Partial<DecideInput>):
     case 'unavailable':
       return { available: false, backend, reason: decision.reason };
     case 'container': {
-      // testcontainers finds /var/run/docker.sock and rootless Docker by itself, but not Podman:
-      // point it at the socket the probe found.
-      if (!process.env.DOCKER_HOST && decision.dockerHost !== 'unix:///var/run/docker.sock') {
-        process.env.DOCKER_HOST = decision.dockerHost;
+      // The run's container, shared by every test file: the globalSetup starts it on the first
+      // request. A container that fails to start rejects here, with the reason.
+      const broker = env[PRIVATE_BROKER_ENV]?.trim();
+      if (broker) {
+        const url = await requestPrivateServer(broker, backend);
+        return { available: true, backend, url, source: 'container', stop: async () => undefined };
       }
+      // No run-level broker (a vitest config without the root globalSetup): one for this file.
+      useDockerHost(decision.dockerHost);
       try {
         const started = await startBackendContainer(backend);
         return { available: true, backend, url: started.url, source: 'container', stop: started.stop };

@@ -1,12 +1,13 @@
 /**
  * What the root vitest globalSetup does once per run: decide, per backend, where its server comes
- * from (URL, container, private, or nowhere), start the private servers as the test files ask for
- * them (through a broker whose socket the forked workers find in their inherited environment),
- * and stop them at the end.
+ * from (URL, container, private, or nowhere), start the containers and private servers as the
+ * test files ask for them, one per backend for the whole run (through a broker whose socket the
+ * forked workers find in their inherited environment), and stop them at the end.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BACKENDS, type Backend } from './backends';
+import { type StartedBackend, startBackendContainer, useDockerHost } from './containers';
 import { decideProvisioning } from './decide';
 import {
   privateBackendUnavailable,
@@ -40,8 +41,12 @@ const ON_DEMAND = 'private://on-demand';
 /** `url (local port 6379)` for a URL on this machine, so the summary says which server it is. */
 function describeUrl(variable: string, url: string): string {
   const local = /^[a-z+]+:\/\/(?:[^@/]*@)?(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)/.exec(url);
-  const redacted = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  return `${variable}=${redacted}${local ? ` (local port ${local[1]})` : ''}`;
+  return `${variable}=${redact(url)}${local ? ` (local port ${local[1]})` : ''}`;
+}
+
+/** A URL with its password replaced by `***`. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /**
@@ -62,6 +67,8 @@ export async function startRunBackends(
     privateUnavailable?: (backend: Backend) => string | null;
     /** Starts one private server. @default startPrivateBackend */
     startPrivate?: (backend: Backend) => Promise<RunningPrivateBackend>;
+    /** Starts one backend's container for the run. @default startBackendContainer */
+    startContainer?: (backend: Backend) => Promise<StartedBackend>;
   } = {},
 ): Promise<RunBackends> {
   const env = options.env ?? process.env;
@@ -69,9 +76,11 @@ export async function startRunBackends(
   const probe = options.probe ?? (() => (probed ??= probeContainerRuntime({ env })));
   const privateUnavailable = options.privateUnavailable ?? privateBackendUnavailable;
   const startPrivate = options.startPrivate ?? startPrivateBackend;
+  const startContainer = options.startContainer ?? startBackendContainer;
 
   const origins: BackendOrigin[] = [];
-  const onDemand = new Set<Backend>();
+  // Started on a test file's first request, one per backend for the run, shared by URL.
+  const onDemand = new Map<Backend, () => Promise<RunningPrivateBackend>>();
   for (const backend of BACKENDS) {
     const decision = await decideProvisioning(backend, {
       env,
@@ -84,15 +93,25 @@ export async function startRunBackends(
     if (decision.kind === 'url') {
       origins.push({ backend, source: 'url', detail: describeUrl(decision.source, decision.url) });
     } else if (decision.kind === 'container') {
+      const { dockerHost, via } = decision;
+      onDemand.set(backend, async () => {
+        useDockerHost(dockerHost);
+        const container = await startContainer(backend);
+        return {
+          url: container.url,
+          where: `one container for the run at ${redact(container.url)}, via ${via}`,
+          stop: container.stop,
+        };
+      });
       origins.push({
         backend,
         source: 'container',
-        detail: `a container per test file, via ${decision.via}`,
+        detail: `not started: no test file of this run asked for it (via ${via})`,
       });
     } else if (decision.kind === 'unavailable') {
       origins.push({ backend, source: 'unavailable', detail: decision.reason });
     } else {
-      onDemand.add(backend);
+      onDemand.set(backend, () => startPrivate(backend));
       origins.push({
         backend,
         source: 'private',
@@ -113,18 +132,25 @@ export async function startRunBackends(
 
   const starts = new Map<Backend, Promise<RunningPrivateBackend>>();
   const ensure = (backend: Backend): Promise<string> => {
-    if (!onDemand.has(backend)) {
-      return Promise.reject(new Error(`${backend} is not provided by a private server in this run`));
+    const start = onDemand.get(backend);
+    if (!start) {
+      return Promise.reject(
+        new Error(`${backend} is not provided by the run (no container or private server)`),
+      );
     }
     let started = starts.get(backend);
     if (!started) {
-      started = startPrivate(backend).then(
+      const what =
+        origins.find((o) => o.backend === backend)?.source === 'container'
+          ? 'the container runtime answered but the container did not start'
+          : 'the server binaries are installed but the private server did not start';
+      started = start().then(
         (server) => {
           setDetail(backend, server.where);
           return server;
         },
         (error: Error) => {
-          const message = `${backend}: the server binaries are installed but the private server did not start: ${error.message}`;
+          const message = `${backend}: ${what}: ${error.message}`;
           setDetail(backend, `failed to start: ${error.message}`);
           throw new Error(message);
         },

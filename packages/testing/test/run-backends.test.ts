@@ -5,9 +5,15 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { BACKEND_ENV, BACKENDS } from '../src/backends';
 import { lookupPrivateServer, type RunningPrivateBackend } from '../src/private-backends';
 import { PRIVATE_BROKER_ENV } from '../src/private-broker';
+import { provision } from '../src/provision';
 import { startRunBackends } from '../src/run-backends';
 
 const noRuntime = async () => ({ found: false as const, tried: ['DOCKER_HOST unset'] });
+const docker = async () => ({
+  found: true as const,
+  via: '/var/run/docker.sock',
+  dockerHost: 'unix:///var/run/docker.sock',
+});
 
 /** A backends.json path in a temp directory that goes when the test ends. */
 function tempReportFile(): string {
@@ -61,18 +67,80 @@ describe('startRunBackends', () => {
     expect(await run.stop()).toEqual([]);
   });
 
-  it('leaves backends to the container runtime when one answers, starting no private server', async () => {
+  it('with a container runtime, starts one container per backend for the run, when a file first asks', async () => {
+    const env: Record<string, string | undefined> = {};
+    const started: string[] = [];
+    const stopped: string[] = [];
+    const privateStarts: string[] = [];
+    const reportFile = tempReportFile();
+    const run = await startRunBackends({
+      env,
+      reportFile,
+      probe: docker,
+      startPrivate: async (backend) => {
+        privateStarts.push(backend);
+        throw new Error('no private server when a runtime answers');
+      },
+      startContainer: async (backend) => {
+        started.push(backend);
+        await new Promise((resolve) => setImmediate(resolve));
+        return {
+          url: `scheme://sa:pw@127.0.0.1:3${started.length}000/${backend}`,
+          stop: async () => {
+            stopped.push(backend);
+          },
+        };
+      },
+    });
+    let done = false;
+    onTestFinished(() => (done ? undefined : run.stop().then(() => undefined)));
+    expect(new Set(run.origins.map((o) => o.source))).toEqual(new Set(['container']));
+    expect(run.origins.find((o) => o.backend === 'mssql')?.detail).toBe(
+      'not started: no test file of this run asked for it (via /var/run/docker.sock)',
+    );
+    expect(started).toEqual([]);
+    expect(env[PRIVATE_BROKER_ENV]).toBeDefined();
+
+    // Eight SQL Server test files and three MongoDB ones at once, through the broker the workers find.
+    const asked = await Promise.all([
+      ...Array.from({ length: 8 }, () => provision('mssql', { env, probe: docker })),
+      ...Array.from({ length: 3 }, () => provision('mongodb', { env, probe: docker })),
+    ]);
+    expect(started.sort()).toEqual(['mongodb', 'mssql']);
+    const urls = new Set(asked.map((p) => (p.available ? `${p.source} ${p.url}` : p.reason)));
+    expect(urls.size).toBe(2);
+    for (const url of urls)
+      expect(url).toMatch(/^container scheme:\/\/sa:pw@127\.0\.0\.1:3[12]000\/(mssql|mongodb)$/);
+    // A file's stop() leaves the shared container to the run.
+    for (const p of asked) if (p.available) await p.stop();
+    expect(stopped).toEqual([]);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as typeof run.origins;
+    expect(report.find((o) => o.backend === 'mssql')?.detail).toMatch(
+      /^one container for the run at scheme:\/\/sa:\*\*\*@127\.0\.0\.1:3[12]000\/mssql, via \/var\/run\/docker\.sock$/,
+    );
+    expect(privateStarts).toEqual([]);
+
+    done = true;
+    expect(await run.stop()).toEqual([]);
+    expect(stopped.sort()).toEqual(['mongodb', 'mssql']);
+  });
+
+  it('fails the asking test file when the container does not start, naming the runtime', async () => {
     const env: Record<string, string | undefined> = {};
     const run = await startRunBackends({
       env,
-      probe: async () => ({
-        found: true,
-        via: '/var/run/docker.sock',
-        dockerHost: 'unix:///var/run/docker.sock',
-      }),
+      probe: docker,
+      startContainer: async () => {
+        throw new Error('pull access denied');
+      },
     });
-    expect(new Set(run.origins.map((o) => o.source))).toEqual(new Set(['container']));
-    expect(Object.keys(env)).toEqual([]);
+    onTestFinished(() => run.stop().then(() => undefined));
+    await expect(provision('postgres', { env, probe: docker })).rejects.toThrow(
+      'postgres: the container runtime answered but the container did not start: pull access denied',
+    );
+    expect(run.origins.find((o) => o.backend === 'postgres')?.detail).toBe(
+      'failed to start: pull access denied',
+    );
   });
 
   it('starts a private server only when a test file asks for it, once, and stops it at the end', async () => {
@@ -103,7 +171,7 @@ describe('startRunBackends', () => {
       detail: 'fake postgres',
     });
     await expect(run.ensure('mssql')).rejects.toThrow(
-      'mssql is not provided by a private server in this run',
+      'mssql is not provided by the run (no container or private server)',
     );
 
     stopped = true;

@@ -102,7 +102,10 @@ export interface SessionStore {
   /** Deletes the record; resolves whether something was deleted. Idempotent. */
   destroy(key: string): Promise<boolean>;
 
-  /** Deletes every record of the owner; resolves how many were deleted. */
+  /**
+   * Deletes every record of the owner; resolves how many live ones were deleted (expired records
+   * the backend still holds may go too, but are not counted).
+   */
   destroyByOwner?(ownerId: string): Promise<number>;
 
   /** Lists the live records of the owner. */

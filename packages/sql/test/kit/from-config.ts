@@ -37,6 +37,12 @@ export function fromConfigTests(kit: SqlKit): void {
         ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
         database: decodeURIComponent(url.pathname.slice(1)),
         tableName: table,
+        // The URL's flags (SQL Server's trustServerCertificate=true for a test server) as settings.
+        ...Object.fromEntries(
+          [...url.searchParams]
+            .filter(([name]) => name !== 'table')
+            .map(([name, value]) => [name, value === 'true']),
+        ),
       };
       return [
         ['url', url.toString()],

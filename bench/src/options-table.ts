@@ -20,6 +20,7 @@ const COMPARISONS: Array<{ setup: Setup; baseline?: Setup; what: string }> = [
   { setup: 'large-uncompressed', what: SETUP_LABELS['large-uncompressed'] },
   { setup: 'large', baseline: 'large-uncompressed', what: 'compression on (gzip), 10 KB session' },
   { setup: 'ioredis', what: SETUP_LABELS.ioredis },
+  { setup: 'telemetry', what: SETUP_LABELS.telemetry },
 ];
 
 /** The sessionkit variant of `group` with this setup (undefined: the defaults), if it ran. */

@@ -4,7 +4,11 @@
  * two libraries on one session.
  */
 import { createHash } from 'node:crypto';
-import type { EnvelopeOptions } from '@sessionkit/core';
+import * as otel from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { EnvelopeOptions, SessionManagerOptions } from '@sessionkit/core';
+import { openTelemetry } from '@sessionkit/core/opentelemetry';
 import { realisticSession } from '../lib/session-data';
 import { type Setup, seedData } from './variants';
 
@@ -19,10 +23,35 @@ const ENCRYPTION_KEY = { id: 'bench-1', key: 'skbench-encryption-key-0123456789a
  * is gzipped (over the 1 KiB threshold) and the ~200 B default session is not; so the cost of
  * compression is `large` against `large-uncompressed`, the same session with it off.
  */
-export function setupOptions(setup: Setup | undefined): EnvelopeOptions {
+export function setupOptions(setup: Setup | undefined): EnvelopeOptions & Partial<SessionManagerOptions> {
   if (setup === 'encrypted') return { encryption: { keys: [ENCRYPTION_KEY] } };
+  if (setup === 'telemetry') return { stats: true, telemetry: openTelemetry(telemetryApi()) };
   if (setup === 'large-uncompressed') return { compression: false };
   return {};
+}
+
+/** A reader that aggregates and is never exported: the SDK's cost, without an exporter's. */
+class HeldReader extends MetricReader {
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The OpenTelemetry API with the SDK's real providers behind it, as an app that exports would
+ * have (meters aggregating, every span recorded), minus the exporter itself.
+ */
+function telemetryApi() {
+  const meters = new MeterProvider({ readers: [new HeldReader()] });
+  const tracers = new BasicTracerProvider();
+  return {
+    ...otel,
+    metrics: { getMeter: (name: string) => meters.getMeter(name) },
+    trace: { getTracer: (name: string) => tracers.getTracer(name) },
+  } as unknown as Parameters<typeof openTelemetry>[0];
 }
 
 const isLarge = (setup: Setup | undefined) => setup === 'large' || setup === 'large-uncompressed';

@@ -9,10 +9,11 @@ export type StoreKind = 'none' | 'memory' | 'file' | 'redis' | 'mariadb' | 'post
 
 /**
  * What a user turns on, beside the defaults (src/http/setups.ts): encryption at rest, a 10 KB
- * session (sessionkit's default compression on, or off), or the store on an ioredis client
- * instead of node-redis, the client connect-redis uses. Express only.
+ * session (sessionkit's default compression on, or off), the store on an ioredis client
+ * instead of node-redis (the client connect-redis uses), or metrics and traces on (stats and
+ * OpenTelemetry with the SDK's providers). Express only.
  */
-export type Setup = 'encrypted' | 'large' | 'large-uncompressed' | 'ioredis';
+export type Setup = 'encrypted' | 'large' | 'large-uncompressed' | 'ioredis' | 'telemetry';
 
 export interface Variant {
   framework: Framework;
@@ -32,6 +33,7 @@ export const SETUP_LABELS: Record<Setup, string> = {
   large: '10 KB session',
   'large-uncompressed': '10 KB session, compression off',
   ioredis: 'ioredis client (auto-pipelining)',
+  telemetry: 'metrics and traces on (stats + OpenTelemetry SDK)',
 };
 
 const PEERS: Record<Framework, string> = {

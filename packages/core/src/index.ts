@@ -46,3 +46,10 @@ export {
   type StoredRecordCheck,
   type StoredRecordFields,
 } from './store/stored-record';
+export type { SessionStats, StoreCallStats } from './telemetry/stats';
+export {
+  SESSION_COUNTERS,
+  type SessionCounter,
+  type SessionTelemetry,
+  type StoreCallOutcome,
+} from './telemetry/telemetry';

@@ -3,6 +3,7 @@ import {
   type SessionData,
   SessionManager,
   type SessionManagerOptions,
+  type SessionStats,
   type SessionStore,
 } from '@sessionkit/core';
 import { BusyMonitor, type BusyThresholds, type LoadReading, resolveThresholds } from './busy';
@@ -132,7 +133,9 @@ export class SessionTier<Data extends SessionData = SessionData> extends Session
       else state.declined++;
       return move;
     };
-    super({ ...options, store: tier, rebindRoute });
+    // Counting is on by default here: stats() has always reported the tier's counters, and the
+    // manager's now come with them.
+    super({ ...options, store: tier, rebindRoute, stats: options.stats ?? true });
     this.tier = tier;
     this.#state = state;
     if (thresholds !== null && options.route !== undefined) state.monitor = new BusyMonitor(thresholds);
@@ -158,9 +161,13 @@ export class SessionTier<Data extends SessionData = SessionData> extends Session
     return this.#closing;
   }
 
-  /** Counters for tests and metrics. */
-  stats(): SessionTierStats {
+  /**
+   * The manager's counts (see SessionManager.stats; `store` holds the tier's counters) and, at
+   * the top level as before, the tier's counters with the route rebinding figures.
+   */
+  override stats(): SessionStats & SessionTierStats {
     return {
+      ...super.stats(),
       ...this.tier.stats(),
       rebinds: this.#state.rebinds,
       rebindsDeclined: this.#state.declined,

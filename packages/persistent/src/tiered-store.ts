@@ -85,6 +85,8 @@ class Tier implements TieredStore {
       // still needs its own destroy (a round trip either way): nothing to gain over the manager's
       // separate destroy, which also drops the local entry under that session's own lock.
       replaceOnInsert: false,
+      // Its counters reach the manager's stats() as `store`.
+      stats: true,
     });
     Object.defineProperty(this, INSPECT, {
       enumerable: false,

@@ -29,6 +29,16 @@ async function createSession(manager: SessionTier<Data>, data: Data): Promise<st
 }
 
 describe('the session tier', () => {
+  test("stats() holds the manager's counts, with the tier's counters as `store` and at the top level", async () => {
+    const manager = node(createMemoryStore(), { backupAfterIdle: Number.POSITIVE_INFINITY });
+    const cookie = await createSession(manager, { user: 'u1' });
+    await manager.load(cookie);
+    const stats = manager.stats();
+    expect(stats.counters).toMatchObject({ created: 1, loaded: 1, committed: 1 });
+    expect(stats.store).toMatchObject({ active: 1, dirty: 1 });
+    expect(stats).toMatchObject({ active: 1, dirty: 1 });
+  });
+
   test('is a core SessionManager; sessions live in memory, close() saves them, a restarted node serves them', async () => {
     const persistent = createMemoryStore();
     const a = node(persistent, { backupAfterIdle: Number.POSITIVE_INFINITY });

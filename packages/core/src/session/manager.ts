@@ -4,6 +4,7 @@ import { createCookieSigner } from '../cookie/signer';
 import { verifiedCookies } from '../cookie/verify';
 import { isSessionError, SessionConfigError, SessionStateError } from '../errors';
 import type { OwnedSession, StoredRecord } from '../store/store';
+import type { SessionStats } from '../telemetry/stats';
 import { emit } from './hooks';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
 import { type Loaded, RecordWriter } from './record-writer';
@@ -70,6 +71,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
         throw error;
       }
       if (loaded.body !== null) {
+        this.options.telemetry?.count('loaded');
         const state = this.#stateFrom(id, key, loaded.record, loaded.body);
         state.signedCookie = current ? signed : null;
         return new Session<Data>(this.#rebind(state));
@@ -100,6 +102,28 @@ export class SessionManager<Data extends SessionData = SessionData> {
         return null;
       throw error;
     });
+  }
+
+  /**
+   * The counts kept since this manager was created: events, store calls by operation (count,
+   * outcomes, total and longest duration), payload sizes, and the store's own counters when it
+   * keeps any (the persistent tier does). Requires `stats: true`.
+   *
+   * @example
+   * const sessions = createSessionManager({ store, secrets, stats: true });
+   * app.get('/metrics/sessions', (_req, res) => res.json(sessions.stats()));
+   */
+  stats(): SessionStats {
+    const recorder = this.options.stats;
+    if (recorder === null) {
+      throw new SessionConfigError(
+        'stats() needs the manager option stats: true (counting is off by default).',
+      );
+    }
+    const snapshot = recorder.snapshot();
+    const store = this.options.store;
+    if (store.capabilities.stats && store.stats) snapshot.store = store.stats();
+    return snapshot;
   }
 
   /** The live sessions of a user (requires a store with an owner index). */

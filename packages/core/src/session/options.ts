@@ -4,6 +4,8 @@ import { normalizeSecrets } from '../cookie/signer';
 import { SessionConfigError } from '../errors';
 import { buildEnvelope, type CoreEnvelope, type EnvelopeOptions } from '../payload/envelope';
 import { missingStoreParts, type SessionStore } from '../store/store';
+import { createStatsRecorder, type StatsRecorder } from '../telemetry/stats';
+import { combineTelemetry, countingHooks, type SessionTelemetry } from '../telemetry/telemetry';
 import type { SessionHooks } from './hooks';
 
 /** What to do when the store fails or times out. */
@@ -75,6 +77,17 @@ export interface SessionManagerOptions extends EnvelopeOptions {
   rebindRoute?: (from: string | null) => boolean;
   /** Audit and metrics hooks. */
   hooks?: SessionHooks;
+  /**
+   * Where the manager reports counted events, store call durations and payload sizes: for
+   * example `openTelemetry(api)` from `@sessionkit/core/opentelemetry`, or a sink of your own.
+   * @default none: nothing is measured
+   */
+  telemetry?: SessionTelemetry | readonly SessionTelemetry[];
+  /**
+   * Keep the same counts in memory for `manager.stats()`, for apps without a metrics pipeline.
+   * @default false
+   */
+  stats?: boolean;
   /** Clock in epoch ms; replace it in tests to cross timeouts without waiting. @default Date.now */
   clock?: () => number;
 }
@@ -95,6 +108,10 @@ export interface ResolvedOptions {
   route: string | null;
   rebindRoute: (from: string | null) => boolean;
   hooks: SessionHooks;
+  /** Every telemetry sink as one (the stats recorder included); null when nothing is measured. */
+  telemetry: SessionTelemetry | null;
+  /** The in-memory counts behind manager.stats(); null unless `stats: true`. */
+  stats: StatsRecorder | null;
   clock: () => number;
   /** Seals and opens payloads, built from the envelope options (codec, compression, encryption…). */
   envelope: CoreEnvelope;
@@ -196,8 +213,32 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     onStoreError,
     route: resolveRoute(options.route),
     rebindRoute: options.rebindRoute ?? (() => true),
-    hooks: options.hooks ?? {},
+    ...observation(options),
     clock: options.clock ?? Date.now,
     envelope: buildEnvelope(options),
   };
+}
+
+/** The hooks, the telemetry sinks and the stats recorder, from the options. */
+function observation(options: SessionManagerOptions): Pick<ResolvedOptions, 'hooks' | 'telemetry' | 'stats'> {
+  const hooks = options.hooks ?? {};
+  const given = options.telemetry;
+  const sinks: SessionTelemetry[] =
+    given === undefined ? [] : Array.isArray(given) ? [...given] : [given as SessionTelemetry];
+  sinks.forEach((sink, index) => {
+    if (typeof sink?.count !== 'function') {
+      throw new SessionConfigError(
+        `telemetry${Array.isArray(given) ? `[${index}]` : ''} must be a sink with a count() method, ` +
+          'such as openTelemetry(api) from @sessionkit/core/opentelemetry.',
+      );
+    }
+  });
+  if (options.stats !== undefined && typeof options.stats !== 'boolean') {
+    throw new SessionConfigError(`stats must be true or false (got ${String(options.stats)}).`);
+  }
+  const stats = options.stats ? createStatsRecorder() : null;
+  if (stats) sinks.push(stats);
+  if (sinks.length === 0) return { hooks, telemetry: null, stats: null };
+  const telemetry = combineTelemetry(sinks);
+  return { hooks: countingHooks(hooks, telemetry), telemetry, stats };
 }

@@ -31,7 +31,11 @@ export class RecordWriter {
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
-    this.#call = storeCaller({ timeoutMs: options.storeTimeout, hooks: options.hooks });
+    this.#call = storeCaller({
+      timeoutMs: options.storeTimeout,
+      hooks: options.hooks,
+      telemetry: options.telemetry,
+    });
   }
 
   /**
@@ -52,6 +56,7 @@ export class RecordWriter {
       const expiresAt = this.expiryFor(now, s.createdAt);
       const sealed = this.#seal(bodyOf(s), key);
       const payload = sealed instanceof Uint8Array ? sealed : await sealed;
+      this.#options.telemetry?.payloadSize?.(payload.length);
       const record: StoredRecord = {
         payload,
         version: insert ? 1 : s.version + 1,
@@ -68,11 +73,16 @@ export class RecordWriter {
         );
         s.version = record.version;
         s.expiresAt = expiresAt;
+        this.#options.telemetry?.count('committed');
         return record;
       } catch (error) {
         if (!(error instanceof SessionConflictError || isSessionError(error, 'SESSION_CONFLICT')))
           throw error;
-        if (insert || attempt >= this.#options.maxConflictRetries) throw error;
+        if (insert || attempt >= this.#options.maxConflictRetries) {
+          // An insert's conflict is a fresh ID colliding, never another writer: not counted.
+          if (!insert) this.#options.telemetry?.count('conflictGivenUp');
+          throw error;
+        }
         emit(this.#options.hooks, 'conflict', { key, attempt: attempt + 1 });
         // Jitter spreads writers from other processes apart; in-process writers are already batched.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));

@@ -1,5 +1,6 @@
 import { isSessionError, SessionStoreTimeoutError } from '../errors';
 import { emit, type SessionHooks } from '../session/hooks';
+import type { SessionTelemetry, StoreCallOutcome } from '../telemetry/telemetry';
 import { startDeadline } from './deadlines';
 import { storeError } from './store-errors';
 
@@ -17,6 +18,8 @@ export interface StoreCall {
    * record, which are control flow). @default none: nothing is emitted
    */
   hooks?: SessionHooks;
+  /** Hears of every call's start, duration and outcome. @default none */
+  telemetry?: SessionTelemetry;
 }
 
 /**
@@ -30,6 +33,49 @@ export interface StoreCall {
  * const record = await callStore({ operation: 'get', timeoutMs: 5_000, hooks }, () => store.get(key));
  */
 export function callStore<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+  if (call.telemetry?.storeCall !== undefined) return observed(call, call.telemetry.storeCall, run);
+  return deadlined(call, run);
+}
+
+/** callStore with the call's duration and outcome reported (and a span, for OpenTelemetry). */
+function observed<T>(
+  call: StoreCall,
+  storeCall: NonNullable<SessionTelemetry['storeCall']>,
+  run: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  let end: ((outcome: StoreCallOutcome, durationMs: number) => void) | undefined;
+  try {
+    end = storeCall(call.operation);
+  } catch (error) {
+    console.error('[sessionkit] a telemetry sink threw; the request continues.', error);
+  }
+  const report = (outcome: StoreCallOutcome) => {
+    try {
+      end?.(outcome, performance.now() - started);
+    } catch (error) {
+      console.error('[sessionkit] a telemetry sink threw; the request continues.', error);
+    }
+  };
+  return deadlined(call, run).then(
+    (value) => {
+      report('ok');
+      return value;
+    },
+    (error: unknown) => {
+      report(
+        isSessionError(error, 'SESSION_CONFLICT')
+          ? 'conflict'
+          : isSessionError(error, 'SESSION_STORE_TIMEOUT')
+            ? 'timeout'
+            : 'error',
+      );
+      throw error;
+    },
+  );
+}
+
+function deadlined<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
   let answer: Promise<T>;
   try {
     answer = Promise.resolve(run());
@@ -81,6 +127,8 @@ export function storeCaller(options: {
   timeoutMs: number;
   /** @default none: nothing is emitted */
   hooks?: SessionHooks;
+  /** @default none */
+  telemetry?: SessionTelemetry | null;
   /** @default the operation itself */
   label?: (operation: string) => string;
 }): <T>(operation: string, run: () => Promise<T>) => Promise<T> {
@@ -92,6 +140,7 @@ export function storeCaller(options: {
         operation: options.label ? options.label(operation) : operation,
         timeoutMs: options.timeoutMs,
         ...(options.hooks ? { hooks: options.hooks } : {}),
+        ...(options.telemetry ? { telemetry: options.telemetry } : {}),
       };
       calls.set(operation, call);
     }

@@ -81,6 +81,11 @@ export interface StoreCapabilities {
    * separate `destroy` (what the session manager does at login then).
    */
   readonly replaceOnInsert: boolean;
+  /**
+   * The store keeps counters of its own, read synchronously by `stats()` and reported by the
+   * manager's `stats()` (the persistent tier does). @default false
+   */
+  readonly stats?: boolean;
 }
 
 /** The interface every sessionkit store implements. Keys are opaque strings chosen by core. */
@@ -122,6 +127,9 @@ export interface SessionStore {
 
   /** Stops timers and releases what the store itself opened. Never closes a client the app owns. */
   close?(): Promise<void>;
+
+  /** The store's own counters (see `capabilities.stats`); synchronous, never a store call. */
+  stats?(): object;
 }
 
 /** Capabilities with everything off, to spread and override in a store. */

@@ -10,3 +10,4 @@ export { mssqlDialect } from './dialect';
 export { createMssqlStore, type MssqlStore, type MssqlStoreOptions } from './mssql-store';
 export { type MssqlPool, type MssqlRequest, mssqlExecutor } from './pool';
 export { MSSQL_SCHEMA_SQL, schemaSql, schemaStatements } from './schema';
+export { mssqlVerify } from './verify';

@@ -13,6 +13,7 @@ import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
 import { DESTROY_IF_OWNED_SCRIPT, DESTROY_SCRIPT, runScript, TOUCH_SCRIPT } from './scripts';
 import { indexSession, writeSession } from './session-write';
+import { verifyRedisStore } from './verify';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -45,6 +46,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   // Redis expires keys by itself (PEXPIREAT on every write and touch); nothing to prune.
   nativeExpiry: true,
   replaceOnInsert: true,
+  verify: true,
 });
 
 /**
@@ -280,6 +282,10 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
       }),
 
     close: async () => undefined,
+
+    verify(verifyOptions) {
+      return verifyRedisStore(client, this, prefix, verifyOptions);
+    },
   };
 }
 

@@ -222,8 +222,14 @@ export class Verification {
     explain: (error: unknown) => { message: string; fix: string } | null,
   ): Promise<void> {
     const key = verifyProbeKey();
-    const now = this.options.clock();
-    const record = { payload: new Uint8Array([0]), version: 1, expiresAt: now + 60_000, ownerId: null };
+    // The stores filter expiry by the real clock, not the (possibly injected) app clock: the probe
+    // must be live for them.
+    const record = {
+      payload: new Uint8Array([0]),
+      version: 1,
+      expiresAt: Date.now() + 60_000,
+      ownerId: null,
+    };
     let stage = 'write';
     const result = await this.attempt(async () => {
       await store.set(key, record);

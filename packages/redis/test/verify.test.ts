@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isSessionError, type SessionVerifyError, type VerifyCheck } from '@sessionkit/core';
 import { type Backend, findFreePortRange, skipReason, skipTitle, uniquePrefix } from '@sessionkit/testing';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../src/index';
 import { FAIL_FAST, scanPrefix, useRedis } from './helpers';
@@ -57,7 +57,7 @@ describe.skipIf(skip !== false)(
     const user = `sk_verify_${randomBytes(4).toString('hex')}`;
     const password = randomBytes(12).toString('hex');
     const clients: Redis[] = [];
-    const clientAs = (options: ConstructorParameters<typeof Redis>[0] & object) => {
+    const clientAs = (options: RedisOptions) => {
       const url = new URL(standalone.provisioned.available ? standalone.provisioned.url : 'redis://x');
       const client = new Redis({
         ...FAIL_FAST,

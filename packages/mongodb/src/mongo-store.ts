@@ -24,6 +24,7 @@ import {
   SESSION_INDEXES,
   touchStatement,
 } from './statements';
+import { verifyMongoStore } from './verify';
 
 /** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
 export interface MongoStore
@@ -50,6 +51,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   // MongoClient.bulkWrite (one command) needs MongoDB 8 and the client, which the store is not
   // given: a login inserts, then destroys the old document separately, as before.
   replaceOnInsert: false,
+  verify: true,
 });
 
 /** E11000: an insert (here, an upsert) hit an existing `_id`. */
@@ -181,6 +183,10 @@ export function createMongoStore(
         }
         throw storeError(STORE, 'ensureIndexes', error);
       }
+    },
+
+    verify(verifyOptions) {
+      return verifyMongoStore(collection, this, verifyOptions);
     },
   };
 }

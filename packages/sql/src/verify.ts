@@ -7,7 +7,7 @@
 import { type SessionStore, Verification, type VerifyOptions, type VerifyReport } from '@sessionkit/core';
 import type { SqlExecutor } from './dialect';
 import type { QualifiedName } from './identifiers';
-import type { TableMapping } from './options';
+import { resolveMapping, type SqlStoreOptions, type TableMapping } from './options';
 import type { ColumnTypes } from './schema';
 import type { Statement } from './statement';
 
@@ -147,16 +147,19 @@ function quotedTable(table: QualifiedName, quote: (part: string) => string): str
 }
 
 /**
- * The `ALTER TABLE` statements that add the columns sessionkit itself needs on an existing table
- * (version, owner, created-at, namespace, as mapped): what `sessionkit schema --for-mapping`
- * prints. Run those that `verify()` reports missing.
+ * The `ALTER TABLE` statements that add the columns sessionkit itself brings to an existing table
+ * (the version, the owner and the creation time, as mapped; an existing table such as Tomcat's
+ * has the others): what `sessionkit schema --for-mapping` prints. `verify()` names exactly the
+ * ones a live table lacks, any mapped column included. Throws a SessionConfigError for an
+ * invalid mapping, as the store would.
  *
  * @example
- * alterStatementsFor(resolveMapping({ tableName: 'tomcat_sessions', columns: { version: 'sk_version', ... } }, 'cli'), postgresVerify);
+ * alterStatementsFor({ tableName: 'tomcat_sessions', columns: { version: 'sk_version', ownerId: 'sk_owner_id' }, ... }, postgresVerify);
  */
-export function alterStatementsFor(mapping: TableMapping, spec: SqlVerifySpec): string[] {
+export function alterStatementsFor(options: SqlStoreOptions, spec: SqlVerifySpec): string[] {
+  const mapping = resolveMapping(options, 'alterStatementsFor');
   const table = quotedTable(mapping.table, spec.quote);
-  const own = new Set(['version', 'ownerId', 'createdAt', 'namespace']);
+  const own = new Set(['version', 'ownerId', 'createdAt']);
   return neededColumns(mapping, spec.types)
     .filter((column) => own.has(column.role))
     .map((column) => spec.addColumn(table, spec.quote(column.name), column.definition));

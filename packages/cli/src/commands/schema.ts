@@ -93,7 +93,7 @@ export const schemaCommand: Command = {
     }
     const [given, ...extra] = parsed.positionals;
     if (given === undefined)
-      throw new UsageError('schema needs a dialect: mysql, postgres or mssql.', 'schema');
+      throw new UsageError('schema needs a dialect: mysql, postgres, mssql or mongodb.', 'schema');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}.`, 'schema');
     const target = ALIASES[given.toLowerCase()];
     if (target === undefined) {

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tomcatOptions } from '@sessionkit/sql/testing';
 import { type Provisioned, suiteTitle, uniquePrefix, useBackend } from '@sessionkit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -42,22 +43,8 @@ describe('sessionkit schema: printing', () => {
 
   test('--for-mapping prints the exact ALTER TABLE for the columns sessionkit adds to a Tomcat table', async () => {
     const file = join(dir, 'tomcat.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        tableName: 'tomcat_sessions',
-        columns: {
-          key: 'session_id',
-          version: 'sk_version',
-          payload: 'session_data',
-          ownerId: 'sk_owner_id',
-          namespace: 'app_name',
-          createdAt: null,
-        },
-        expiry: { lastAccessColumn: 'last_access', maxInactiveColumn: 'max_inactive' },
-        fixedValues: { valid_session: '1' },
-      }),
-    );
+    await writeFile(file, JSON.stringify(tomcatOptions('tomcat_sessions')));
+
     expect(await run('schema', 'mysql', '--for-mapping', file)).toEqual({
       code: 0,
       stdout:

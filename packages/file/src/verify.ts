@@ -59,15 +59,7 @@ export async function verifyFileStore(
       : null;
   });
   if (!v.failed('write')) await checkClock(v, directory);
-  if (target.pruneInterval > 0) {
-    v.ok('expiry', `a background prune deletes expired files every ${target.pruneInterval} ms (±20%)`);
-  } else {
-    v.warning(
-      'expiry',
-      'pruneInterval is 0: expired files stay until prune() runs',
-      'call store.prune() from a scheduled job, or set pruneInterval',
-    );
-  }
+  v.pruneTimer(target.pruneInterval, 'files');
   return v.finish();
 }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isSessionError, type SessionVerifyError } from '@sessionkit/core';
+import { verifyProblems, verifyStatuses } from '@sessionkit/store-test-suite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileStore } from '../src/index';
 
@@ -15,25 +15,13 @@ async function root(): Promise<string> {
   return dir;
 }
 
-async function problemsOf(run: Promise<unknown>) {
-  const error = await run.then(
-    () => {
-      throw new Error('verify() resolved, but a problem was expected');
-    },
-    (failure: unknown) => failure,
-  );
-  if (!isSessionError(error, 'SESSION_VERIFY_FAILED')) throw error;
-  return (error as SessionVerifyError).problems;
-}
-
 describe('file store verify()', () => {
   it('resolves a report with the skew of the file times, and leaves nothing behind', async () => {
     const directory = await root();
     const store = createFileStore({ directory });
     const report = await store.verify!();
     expect(report.ok).toBe(true);
-    const status = Object.fromEntries(report.checks.map((check) => [check.check, check.status]));
-    expect(status).toEqual({
+    expect(verifyStatuses(report)).toEqual({
       reachable: 'ok',
       credentials: 'skipped',
       schema: 'ok',
@@ -51,7 +39,7 @@ describe('file store verify()', () => {
     const directory = join(await root(), 'sessions');
     const store = createFileStore({ directory, pruneInterval: 0 });
     await rm(directory, { recursive: true });
-    const problems = await problemsOf(store.verify!());
+    const problems = await verifyProblems(store.verify!());
     expect(problems).toEqual([
       expect.objectContaining({ check: 'schema', message: `the directory ${directory} does not exist` }),
     ]);
@@ -61,7 +49,7 @@ describe('file store verify()', () => {
 
   it('reports the skew against an app clock ten minutes behind, and warns without a prune timer', async () => {
     const store = createFileStore({ directory: await root(), pruneInterval: 0 });
-    const problems = await problemsOf(store.verify!({ clock: () => Date.now() - 600_000 }));
+    const problems = await verifyProblems(store.verify!({ clock: () => Date.now() - 600_000 }));
     expect(problems.map((p) => p.check)).toEqual(['clock']);
     expect(problems[0]?.message).toMatch(/^the server's clock is \d+ ms ahead of the app's/);
     const report = await store.verify!({ maxClockSkew: Number.POSITIVE_INFINITY });

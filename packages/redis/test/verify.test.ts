@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { isSessionError, type SessionVerifyError, type VerifyCheck } from '@sessionkit/core';
+import { verifyProblems, verifyStatuses } from '@sessionkit/store-test-suite';
 import { type Backend, findFreePortRange, skipReason, skipTitle, uniquePrefix } from '@sessionkit/testing';
 import Redis, { type RedisOptions } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../src/index';
 import { FAIL_FAST, scanPrefix, useRedis } from './helpers';
-
-async function problemsOf(run: Promise<unknown>): Promise<VerifyCheck[]> {
-  const error = await run.then(
-    () => {
-      throw new Error('verify() resolved, but a problem was expected');
-    },
-    (failure: unknown) => failure,
-  );
-  if (!isSessionError(error, 'SESSION_VERIFY_FAILED')) throw error;
-  return (error as SessionVerifyError).problems;
-}
 
 for (const backend of ['redis', 'redis-cluster', 'redis-sentinel'] as Backend[]) {
   const redis = await useRedis(backend);
@@ -26,8 +15,7 @@ for (const backend of ['redis', 'redis-cluster', 'redis-sentinel'] as Backend[])
       const prefix = `${uniquePrefix('verify')}:`;
       const report = await createRedisStore(client, { prefix }).verify!();
       expect(report.ok).toBe(true);
-      const status = Object.fromEntries(report.checks.map((check) => [check.check, check.status]));
-      expect(status).toEqual({
+      expect(verifyStatuses(report)).toEqual({
         reachable: 'ok',
         credentials: 'ok',
         schema: 'ok',
@@ -42,7 +30,7 @@ for (const backend of ['redis', 'redis-cluster', 'redis-sentinel'] as Backend[])
     it('reports an app clock ten minutes ahead of Redis', async () => {
       const client = await redis.client();
       const store = createRedisStore(client, { prefix: `${uniquePrefix('verify')}:` });
-      const problems = await problemsOf(store.verify!({ clock: () => Date.now() + 600_000 }));
+      const problems = await verifyProblems(store.verify!({ clock: () => Date.now() + 600_000 }));
       expect(problems.map((p) => p.check)).toEqual(['clock']);
       expect(problems[0]?.message).toMatch(/^the server's clock is \d+ ms behind the app's.*PEXPIREAT/);
     });
@@ -82,7 +70,7 @@ describe.skipIf(skip !== false)(
       const store = createRedisStore(clientAs({ username: user, password }), {
         prefix: `${uniquePrefix('verify')}:`,
       });
-      const problems = await problemsOf(store.verify!());
+      const problems = await verifyProblems(store.verify!());
       expect(problems.map((p) => p.check)).toEqual(['write']);
       expect(problems[0]?.message).toMatch(/^Redis refused the write: .*NOPERM/);
       expect(problems[0]?.fix).toContain('+@write');
@@ -91,7 +79,7 @@ describe.skipIf(skip !== false)(
     it('reports a wrong password as a credentials problem, without the password', async () => {
       const wrong = 'not-the-password-4711';
       const store = createRedisStore(clientAs({ username: user, password: wrong }), { prefix: 'v:' });
-      const problems = await problemsOf(store.verify!({ timeout: 3_000 }));
+      const problems = await verifyProblems(store.verify!({ timeout: 3_000 }));
       expect(problems.map((p) => p.check)).toEqual(['credentials']);
       expect(JSON.stringify(problems)).not.toContain(wrong);
     });
@@ -99,7 +87,7 @@ describe.skipIf(skip !== false)(
     it('reports a server that is not running (an unused port)', async () => {
       const port = await findFreePortRange(1);
       const store = createRedisStore(clientAs({ port }), { prefix: 'v:' });
-      const problems = await problemsOf(store.verify!({ timeout: 2_000 }));
+      const problems = await verifyProblems(store.verify!({ timeout: 2_000 }));
       expect(problems.map((p) => p.check)).toEqual(['reachable']);
       expect(problems[0]?.message).toMatch(
         /could not be reached: .*(ECONNREFUSED|max retries)|did not answer/,

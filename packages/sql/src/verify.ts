@@ -241,15 +241,7 @@ export async function verifySqlStore(
         : null,
     );
   }
-  if (target.pruneInterval > 0) {
-    v.ok('expiry', `a background prune deletes expired rows every ${target.pruneInterval} ms (±20%)`);
-  } else {
-    v.warning(
-      'expiry',
-      'pruneInterval is 0: expired rows stay until prune() runs',
-      'call store.prune() from a scheduled job, or set pruneInterval',
-    );
-  }
+  v.pruneTimer(target.pruneInterval, 'rows');
   return v.finish();
 }
 

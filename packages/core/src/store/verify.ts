@@ -262,6 +262,22 @@ export class Verification {
     }
   }
 
+  /**
+   * The expiry check of a store that deletes expired records with a background prune: ok while
+   * the timer runs, a warning when `interval` is 0 (records stay until someone calls prune()).
+   */
+  pruneTimer(interval: number, records: string): void {
+    if (interval > 0) {
+      this.ok('expiry', `a background prune deletes expired ${records} every ${interval} ms (±20%)`);
+    } else {
+      this.warning(
+        'expiry',
+        `pruneInterval is 0: expired ${records} stay until prune() runs`,
+        'call store.prune() from a scheduled job, or set pruneInterval',
+      );
+    }
+  }
+
   /** The report; rejects with a {@link SessionVerifyError} listing every problem when there is one. */
   finish(): VerifyReport {
     const report: VerifyReport = {

@@ -5,22 +5,10 @@
  * injected app clock. Failures that need a user or a server of their own (a read-only user, a
  * wrong password, a stopped server) are in each dialect's test file.
  */
-import { isSessionError, type SessionVerifyError, type VerifyCheck } from '@sessionkit/core';
+import { verifyProblems, verifyStatuses } from '@sessionkit/store-test-suite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SqlStore } from '../sql-store';
 import { describeWithDatabase, dropTable, type KitPool, type SqlKit, testTable, tomcatOptions } from './kit';
-
-/** The problems of a verify that must fail. */
-export async function verifyProblems(run: Promise<unknown>): Promise<VerifyCheck[]> {
-  const error = await run.then(
-    () => {
-      throw new Error('verify() resolved, but a problem was expected');
-    },
-    (failure: unknown) => failure,
-  );
-  if (!isSessionError(error, 'SESSION_VERIFY_FAILED')) throw error;
-  return (error as SessionVerifyError).problems;
-}
 
 /**
  * @param addColumn The exact statement verify must name for the missing `sk_version` of table `t`
@@ -48,8 +36,7 @@ export function verifyBehaviourTests(kit: SqlKit, addColumn: (table: string) => 
       await store.createSchema();
       const report = await store.verify!();
       expect(report.ok).toBe(true);
-      const status = Object.fromEntries(report.checks.map((check) => [check.check, check.status]));
-      expect(status).toMatchObject({
+      expect(verifyStatuses(report)).toMatchObject({
         reachable: 'ok',
         credentials: 'ok',
         schema: 'ok',
@@ -158,3 +145,5 @@ export function verifyAccessTests(access: VerifyAccess, freePort: () => Promise<
     expect(problems[0]?.message).toMatch(/could not be reached: .*ECONNREFUSED|did not answer/);
   });
 }
+
+export { verifyProblems };

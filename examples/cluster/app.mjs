@@ -14,7 +14,11 @@ const sessions = createSessionManager({
   secrets: [SESSION_SECRET],
   // The demo runs over plain http on 127.0.0.1, where a Secure cookie would not be sent back.
   cookie: { secure: false },
+  verifyOnStart: 'fail',
 });
+// verifyOnStart 'fail': refuse to start on a store that cannot work (a wrong password, a read-only
+// user, a missing table or column, a clock far off); the error lists every problem and its fix.
+await sessions.ready;
 
 const server = createServer(async (req, res) => {
   if (req.url === '/healthz') return res.end('ok');

@@ -45,7 +45,11 @@ const sessions = createSessionManager({
   // The example serves plain http on 127.0.0.1, where browsers may drop a Secure cookie. Behind
   // HTTPS set COOKIE_SECURE=true (or leave `secure` out: core defaults to Secure in production).
   cookie: { secure: COOKIE_SECURE === 'true' },
+  verifyOnStart: 'fail',
 });
+// verifyOnStart 'fail': refuse to start on a store that cannot work (a wrong password, a read-only
+// user, a missing table or column, a clock far off); the error lists every problem and its fix.
+await sessions.ready;
 
 const app = express();
 app.disable('x-powered-by');
@@ -106,7 +110,12 @@ app.post('/logout-everywhere', async (req, res) => {
 // Store outages: the default 'fail-closed' policy passes a SessionStoreError to next(err).
 // Four parameters: that is how Express recognises an error handler.
 app.use((error, _req, res, next) => {
-  if (isSessionError(error, 'SESSION_STORE_ERROR') || isSessionError(error, 'SESSION_STORE_TIMEOUT')) {
+  if (
+    isSessionError(error, 'SESSION_STORE_ERROR') ||
+    isSessionError(error, 'SESSION_STORE_TIMEOUT') ||
+    // verifyOnStart 'fail': the store has not verified (yet); load and commit verify it again.
+    isSessionError(error, 'SESSION_VERIFY_FAILED')
+  ) {
     return res.status(503).send('Sessions are unavailable right now; please try again in a moment.');
   }
   next(error);

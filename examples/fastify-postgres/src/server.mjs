@@ -42,7 +42,11 @@ const sessions = createSessionManager({
   // The example serves plain http on 127.0.0.1, where browsers may drop a Secure cookie. Behind
   // HTTPS set COOKIE_SECURE=true (or leave `secure` out: core defaults to Secure in production).
   cookie: { secure: COOKIE_SECURE === 'true' },
+  verifyOnStart: 'fail',
 });
+// verifyOnStart 'fail': refuse to start on a store that cannot work (a wrong password, a read-only
+// user, a missing table or column, a clock far off); the error lists every problem and its fix.
+await sessions.ready;
 
 const app = Fastify({ bodyLimit: 4_096 });
 // The page's forms post urlencoded bodies; Fastify parses only JSON out of the box.

@@ -41,7 +41,11 @@ const sessions = createSessionManager({
   // The example serves plain http on 127.0.0.1, where browsers may drop a Secure cookie. Behind
   // HTTPS set COOKIE_SECURE=true (or leave `secure` out: core defaults to Secure in production).
   cookie: { secure: COOKIE_SECURE === 'true' },
+  verifyOnStart: 'fail',
 });
+// verifyOnStart 'fail': refuse to start on a store that cannot work (a wrong password, a read-only
+// user, a missing table or column, a clock far off); the error lists every problem and its fix.
+await sessions.ready;
 
 /** Reads a small urlencoded form body (Koa has no body parser of its own). */
 async function readForm(ctx) {

@@ -42,6 +42,8 @@ globalThis.__sessionkitExample ??= createNextSessions(
     // `next start` serves plain http on 127.0.0.1 here, where browsers may drop a Secure cookie.
     // Behind HTTPS set COOKIE_SECURE=true (or leave `secure` out: core defaults to Secure).
     cookie: { secure: process.env.COOKIE_SECURE === 'true' },
+    // Requests fail with the verify error (each problem and its fix) until the store verifies.
+    verifyOnStart: 'fail',
   }),
 );
 

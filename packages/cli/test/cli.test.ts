@@ -56,7 +56,7 @@ describe('sessionkit (child process)', () => {
     const { code, stdout, stderr } = await sessionkit('schema', 'oracle');
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain('unknown dialect "oracle"; use mysql, postgres or mssql.');
+    expect(stderr).toContain('unknown dialect "oracle"; use mysql, postgres, mssql or mongodb.');
     expect(stderr).toContain("Run 'sessionkit schema --help' for usage.");
   });
 
@@ -100,7 +100,9 @@ describe('runCli (in process)', () => {
     expect(await run('help')).toMatchObject({ code: 0, stderr: '' });
     const schemaHelp = await run('schema', '--help');
     expect(schemaHelp.code).toBe(0);
-    expect(schemaHelp.stdout).toMatch(/^Usage: sessionkit schema <mysql\|postgres\|mssql> \[--table NAME\]/);
+    expect(schemaHelp.stdout).toMatch(
+      /^Usage: sessionkit schema <mysql\|postgres\|mssql\|mongodb> \[--table NAME\]/,
+    );
     expect((await run('schema', 'postgres', '-h')).stdout).toBe(schemaHelp.stdout);
   });
 
@@ -136,8 +138,8 @@ describe('runCli (in process)', () => {
   test('usage errors exit 2 with a message on stderr', async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /^Usage: sessionkit <command>/],
-      [['migrate'], /unknown command "migrate"; commands: schema, count, prune, revoke, inspect\./],
-      [['schema'], /schema needs a dialect: mysql, postgres or mssql\./],
+      [['migrate'], /unknown command "migrate"; commands: schema, verify, count, prune, revoke, inspect\./],
+      [['schema'], /schema needs a dialect: mysql, postgres, mssql or mongodb\./],
       [['schema', 'mysql', 'extra'], /unexpected argument "extra"\./],
       [['schema', 'mysql', '--tabel', 'x'], /Unknown option '--tabel'/],
       [['schema', 'mysql', '--table'], /--table/],

@@ -7,6 +7,8 @@
  * {@link isSessionError} checks instead.
  */
 
+import type { VerifyCheck, VerifyReport } from './store/verify';
+
 const BRAND = Symbol.for('sessionkit.error');
 
 /** Stable machine-readable error codes. Never renamed once published. */
@@ -18,7 +20,8 @@ export type SessionErrorCode =
   | 'SESSION_TOO_LARGE'
   | 'SESSION_PAYLOAD_INVALID'
   | 'SESSION_RECORD_CORRUPT'
-  | 'SESSION_STATE_INVALID';
+  | 'SESSION_STATE_INVALID'
+  | 'SESSION_VERIFY_FAILED';
 
 /** Base class of every error sessionkit throws or rejects with. */
 export class SessionError extends Error {
@@ -124,6 +127,28 @@ export class SessionStateError extends SessionError {
   constructor(message: string) {
     super('SESSION_STATE_INVALID', message);
     this.name = 'SessionStateError';
+  }
+}
+
+/**
+ * `verify()` found problems: the store (or the manager's options) cannot work as configured.
+ * The message lists every problem and how to fix it; `report` holds every check, passed or not,
+ * and `problems` the failed ones. Nothing in either is secret.
+ */
+export class SessionVerifyError extends SessionError {
+  readonly report: VerifyReport;
+  readonly problems: VerifyCheck[];
+
+  constructor(report: VerifyReport) {
+    const problems = report.checks.filter((check) => check.status === 'problem');
+    const lines = problems.map((p) => `- [${p.check}] ${p.message}${p.fix ? `. Fix: ${p.fix}` : ''}`);
+    super(
+      'SESSION_VERIFY_FAILED',
+      `${report.store} failed verification (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.name = 'SessionVerifyError';
+    this.report = report;
+    this.problems = problems;
   }
 }
 

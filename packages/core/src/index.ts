@@ -34,6 +34,7 @@ export { type CookieSource, createSessionManager, SessionManager } from './sessi
 export { type SessionManagerInput, toSessionManager } from './session/manager-input';
 export type { SessionManagerOptions, StoreErrorPolicy } from './session/options';
 export { readSessionContents, Session, type SessionContents, type SessionData } from './session/session';
+export type { VerifyOnStart } from './session/startup';
 export { type MemoryStoreConfig, memoryStoreDescriptor } from './store/memory-descriptor';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { type CheckedSetArguments, checkSetArguments } from './store/set-arguments';
@@ -46,6 +47,18 @@ export {
   type StoredRecordCheck,
   type StoredRecordFields,
 } from './store/stored-record';
+export {
+  formatVerifyReport,
+  type ResolvedVerifyOptions,
+  resolveVerifyOptions,
+  Verification,
+  type VerifyCheck,
+  type VerifyCheckName,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyStatus,
+  verifyProbeKey,
+} from './store/verify';
 export type { SessionStats, StoreCallStats } from './telemetry/stats';
 export {
   SESSION_COUNTERS,

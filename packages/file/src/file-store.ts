@@ -12,6 +12,8 @@ import {
   type StoredRecord,
   type StoreWith,
   storeError,
+  type VerifyOptions,
+  type VerifyReport,
 } from '@sessionkit/core';
 import { checkExpiresAt, checkKey, checkOwner, prepareRoot } from './checks';
 import { encodeRecord } from './format';
@@ -20,6 +22,7 @@ import { HASH_NAME, hashName } from './layout';
 import { dropMarkerIfStale, IO_CONCURRENCY, pruneRecords, sweepMarkers } from './maintenance';
 import { type FileStoreOptions, type ResolvedOptions, resolveOptions } from './options';
 import { RecordFiles } from './record-files';
+import { verifyFileStore } from './verify';
 
 /** The label of the store's error messages. */
 const STORE = 'File store';
@@ -59,6 +62,7 @@ class DirectoryStore implements FileStore {
     clear: true,
     prune: true,
     replaceOnInsert: true,
+    verify: true,
   });
   readonly directory: string;
 
@@ -226,6 +230,11 @@ class DirectoryStore implements FileStore {
 
   async prune(): Promise<number> {
     return this.#run('prune', () => this.#pruneNow(false));
+  }
+
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    const { directory, pruneInterval } = this.#options;
+    return verifyFileStore({ directory, pruneInterval, store: this }, options);
   }
 
   async close(): Promise<void> {

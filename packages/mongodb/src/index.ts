@@ -3,3 +3,10 @@ export { type MongoStoreConfig, type ResolvedMongoConfig, storeDescriptor } from
 export { createMongoStore, type MongoStore } from './mongo-store';
 export type { MongoStoreOptions } from './options';
 export { SESSION_INDEXES, TTL_GRACE_SECONDS } from './statements';
+export {
+  classifyMongoError,
+  type MongoFailureKind,
+  SERVER_TIME_PROJECTION,
+  ttlIndexCommand,
+  ttlIndexProblem,
+} from './verify';

@@ -22,6 +22,7 @@ import {
   pruneFilter,
   touchStatement,
 } from './statements';
+import { verifyMongoStore } from './verify';
 
 /** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
 export interface MongoStore
@@ -51,6 +52,7 @@ const CAPABILITIES = Object.freeze({
   // MongoClient.bulkWrite (one command) needs MongoDB 8 and the client, which the store is not
   // given: a login inserts, then destroys the old document separately, as before.
   replaceOnInsert: false,
+  verify: true,
 });
 
 /** E11000: an insert (here, an upsert) hit an existing `_id`. */
@@ -191,5 +193,9 @@ export function createMongoStore(
       run('prune', async () => (await collection.deleteMany(pruneFilter(Date.now()))).deletedCount),
 
     ensureIndexes: () => indexes.ensure(),
+
+    verify(verifyOptions) {
+      return verifyMongoStore(collection, this, verifyOptions);
+    },
   };
 }

@@ -36,6 +36,7 @@ describe('createMongoStore with the real driver, no server needed', () => {
         prune: true,
         nativeExpiry: true,
         replaceOnInsert: false,
+        verify: true,
       });
       expect(typeof store.ensureIndexes).toBe('function');
     }

@@ -21,3 +21,4 @@ export {
   parameterType,
 } from './pool';
 export { MSSQL_SCHEMA_SQL, schemaSql, schemaStatements } from './schema';
+export { mssqlVerify } from './verify';

@@ -2,6 +2,7 @@ import { SessionConfigError } from '@sessionkit/core';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '@sessionkit/sql';
 import { mssqlDialect } from './dialect';
 import { type MssqlPool, mssqlExecutor } from './pool';
+import { mssqlVerify } from './verify';
 
 /** Options of {@link createMssqlStore}; see the README for each one. */
 export type MssqlStoreOptions = SqlStoreOptions;
@@ -56,5 +57,6 @@ export function createMssqlStore(pool: MssqlPool, options?: MssqlStoreOptions): 
     dialect: mssqlDialect,
     options,
     context: 'createMssqlStore',
+    verify: mssqlVerify,
   });
 }

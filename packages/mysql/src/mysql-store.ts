@@ -2,6 +2,7 @@ import { SessionConfigError } from '@sessionkit/core';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '@sessionkit/sql';
 import { mysqlDialect } from './dialect';
 import { type MysqlPool, mysqlExecutor } from './pool';
+import { mysqlVerify } from './verify';
 
 /** Options of {@link createMysqlStore}; see the README for each one. */
 export type MysqlStoreOptions = SqlStoreOptions;
@@ -44,5 +45,6 @@ export function createMysqlStore(pool: MysqlPool, options?: MysqlStoreOptions): 
     dialect: mysqlDialect,
     options,
     context: 'createMysqlStore',
+    verify: mysqlVerify,
   });
 }

@@ -3,16 +3,20 @@ import {
   isSessionError,
   type OwnedSession,
   SessionConflictError,
+  type SessionStore,
   SessionStoreError,
   type SetOptions,
   type StoreCapabilities,
   type StoredRecord,
   type StoreWith,
+  type VerifyOptions,
+  type VerifyReport,
 } from '@sessionkit/core';
 import { checkExpiresAt, checkKey, markDirty, toRecord } from './entry';
 import { type MaintenanceReport, maintain, saveAll } from './maintenance';
 import { TierCore, trueExpiryOf } from './tier-core';
 import { type ResolvedTierOptions, resolveTierOptions, type TieredStoreOptions } from './tier-options';
+import { verifyTier } from './verify';
 
 export type { MaintenanceReport } from './maintenance';
 
@@ -66,6 +70,7 @@ class Tier implements TieredStore {
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<MaintenanceReport> | null = null;
   #closing: Promise<void> | null = null;
+  readonly #backing: SessionStore;
 
   constructor(options: ResolvedTierOptions) {
     const core = new TierCore(options);
@@ -87,7 +92,9 @@ class Tier implements TieredStore {
       replaceOnInsert: false,
       // Its counters reach the manager's stats() as `store`.
       stats: true,
+      verify: caps.verify === true,
     });
+    this.#backing = options.store;
     Object.defineProperty(this, INSPECT, {
       enumerable: false,
       value: {
@@ -252,6 +259,11 @@ class Tier implements TieredStore {
   }
 
   /** Stops the maintenance timer, lets in-flight calls settle and, with saveOnShutdown, saves every session. */
+  /** The persistent store's verify (see verify.ts); declared when that store declares one. */
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return verifyTier(this.#backing, options);
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#timer);

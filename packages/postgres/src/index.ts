@@ -10,3 +10,4 @@ export { postgresDialect } from './dialect';
 export { type PostgresQueryable, postgresExecutor } from './pool';
 export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store';
 export { POSTGRES_SCHEMA_SQL, schemaSql, schemaStatements } from './schema';
+export { postgresVerify } from './verify';

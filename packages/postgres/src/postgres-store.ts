@@ -2,6 +2,7 @@ import { SessionConfigError } from '@sessionkit/core';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '@sessionkit/sql';
 import { postgresDialect } from './dialect';
 import { type PostgresQueryable, postgresExecutor } from './pool';
+import { postgresVerify } from './verify';
 
 /** Options of {@link createPostgresStore}; see the README for each one. */
 export type PostgresStoreOptions = SqlStoreOptions;
@@ -40,5 +41,6 @@ export function createPostgresStore(pool: PostgresQueryable, options?: PostgresS
     dialect: postgresDialect,
     options,
     context: 'createPostgresStore',
+    verify: postgresVerify,
   });
 }

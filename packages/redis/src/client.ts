@@ -25,6 +25,10 @@ export interface RedisCommands {
     count: number,
   ): Promise<[cursor: string, elements: string[]]>;
   unlink(...keys: string[]): Promise<number>;
+  /** For verify(): every ioredis `Redis` and Cluster node has it, as does the node-redis adapter. */
+  ping?(): Promise<string>;
+  /** For verify(): the server's clock, as [seconds, microseconds]. */
+  time?(): Promise<(string | number)[]>;
 }
 
 /** An ioredis `Redis` or `Cluster`, as far as the store is concerned. */

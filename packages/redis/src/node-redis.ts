@@ -102,5 +102,7 @@ function nodeRedisCommands(send: Send): RedisCommands {
         [string, string[]]
       >,
     unlink: (...keys) => send(keys[0], ['UNLINK', ...keys], DEFAULTS) as Promise<number>,
+    ping: () => send(undefined, ['PING'], DEFAULTS) as Promise<string>,
+    time: () => send(undefined, ['TIME'], DEFAULTS) as Promise<string[]>,
   };
 }

@@ -14,6 +14,7 @@ import { hashFields, readHash } from './hash-fields';
 import { DEFAULT_PREFIX, isExact, keyLayout, validatePrefix } from './key-layout';
 import { DESTROY_IF_OWNED_SCRIPT, DESTROY_SCRIPT, runScript, TOUCH_SCRIPT } from './scripts';
 import { indexSession, writeSession } from './session-write';
+import { verifyRedisStore } from './verify';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -46,6 +47,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   // Redis expires keys by itself (PEXPIREAT on every write and touch); nothing to prune.
   nativeExpiry: true,
   replaceOnInsert: true,
+  verify: true,
 });
 
 /**
@@ -272,6 +274,10 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
       }),
 
     close: async () => undefined,
+
+    verify(verifyOptions) {
+      return verifyRedisStore(connection, this, prefix, verifyOptions);
+    },
   };
 }
 

@@ -64,6 +64,22 @@ describe.skipIf(!standalone.provisioned.available)(
       expect((error as Error & { cause?: Error }).cause?.constructor.name).toBe('ClientClosedError');
     });
 
+    it('verify() checks the server, the clock and a write through node-redis', async () => {
+      const client = createClient({ url });
+      opened.push(client);
+      await client.connect();
+      const store = createRedisStore(client, { prefix: `${uniquePrefix('redis')}:` });
+      const report = await store.verify();
+      expect(report.ok).toBe(true);
+      expect(report.checks.map((entry) => [entry.check, entry.status])).toEqual(
+        expect.arrayContaining([
+          ['reachable', 'ok'],
+          ['write', 'ok'],
+          ['clock', 'ok'],
+        ]),
+      );
+    });
+
     it('is told apart from ioredis: an object with neither API is refused with both named', () => {
       expect(() => createRedisStore({ sendCommand() {} } as never)).toThrow(/node-redis 5 client/);
     });

@@ -102,6 +102,7 @@ describe('createRedisStore options', () => {
       prune: false,
       nativeExpiry: true,
       replaceOnInsert: true,
+      verify: true,
     });
   });
 

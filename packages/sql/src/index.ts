@@ -40,4 +40,12 @@ export {
 } from './schema';
 export { createSqlStore, type SqlStore, type SqlStoreSetup } from './sql-store';
 export type { InsertRow, SqlResult, SqlSyntax, SqlValue, Statement } from './statement';
+export {
+  alterStatementsFor,
+  type ColumnFamily,
+  type SqlFailureKind,
+  type SqlVerifySpec,
+  type SqlVerifyTarget,
+  verifySqlStore,
+} from './verify';
 // The statement builder (TableSql, ALIAS, whereClause…) is in './internal': `@sessionkit/sql/internal`.

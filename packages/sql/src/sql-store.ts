@@ -10,6 +10,8 @@ import {
   type StoreCapabilities,
   type StoredRecord,
   type StoreWith,
+  type VerifyOptions,
+  type VerifyReport,
 } from '@sessionkit/core';
 import { assertStorable, isStorable, normalizeExpiry } from './checks';
 import type { SqlDialect, SqlExecutor } from './dialect';
@@ -20,6 +22,7 @@ import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
 import { layoutOf } from './schema';
 import type { InsertRow, SqlResult, SqlValue, Statement } from './statement';
+import { type SqlVerifySpec, verifySqlStore } from './verify';
 
 /** A SQL session store: every optional operation, plus `createSchema()`. */
 export interface SqlStore
@@ -43,6 +46,8 @@ export interface SqlStoreSetup {
   options: SqlStoreOptions | undefined;
   /** The public factory's name, for error messages (e.g. 'createPostgresStore'). */
   context: string;
+  /** The dialect's part of `verify()`; without it the store declares no verify. */
+  verify?: SqlVerifySpec;
 }
 
 /** Insert attempts when the row a duplicate-key error pointed at vanished before the replace. */
@@ -77,6 +82,7 @@ class SqlSessionStore implements SqlStore {
   readonly #context: string;
   readonly #label: string;
   readonly #timer: JitteredTimer | null;
+  readonly #verify: SqlVerifySpec | undefined;
 
   constructor(setup: SqlStoreSetup, options: ResolvedSqlOptions) {
     this.#dialect = setup.dialect;
@@ -96,7 +102,9 @@ class SqlSessionStore implements SqlStore {
       clear: true,
       prune: true,
       replaceOnInsert: setup.dialect.insertReplacing !== undefined,
+      verify: setup.verify !== undefined,
     });
+    this.#verify = setup.verify;
     this.#timer =
       options.pruneInterval === 0
         ? null
@@ -227,6 +235,26 @@ class SqlSessionStore implements SqlStore {
   async close(): Promise<void> {
     // The pool belongs to the app; only the store's own timer is stopped (and its run awaited).
     await this.#timer?.stop();
+  }
+
+  /** See SessionStore.verify; the checks are in verify.ts. */
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    const spec = this.#verify;
+    if (spec === undefined) {
+      return Promise.reject(new SessionConfigError(`${this.#context}: this store declares no verify().`));
+    }
+    return verifySqlStore(
+      {
+        label: this.#label,
+        tableName: this.tableName,
+        mapping: this.#sql.mapping,
+        pruneInterval: this.#options.pruneInterval,
+        executor: this.#executor,
+        spec,
+        store: this,
+      },
+      options,
+    );
   }
 
   createSchema(): Promise<void> {

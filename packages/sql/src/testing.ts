@@ -27,3 +27,9 @@ export {
 } from './testing/kit';
 export { pruneTrafficTests } from './testing/prune-traffic';
 export { allStatements, DB_CLOCK, NOW, placeholderCount, ROW } from './testing/statements';
+export {
+  type VerifyAccess,
+  verifyAccessTests,
+  verifyBehaviourTests,
+  verifyProblems,
+} from './testing/verify-behaviour';

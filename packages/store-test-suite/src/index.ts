@@ -32,6 +32,7 @@ export type {
   RawRecord,
   RawWriter,
 } from './types';
+export { verifyProblems, verifyStatuses } from './verify';
 
 /**
  * Registers the store conformance suite as a `describe` block in the calling test file. Each test

@@ -4,10 +4,11 @@ import { inspectCommand } from './inspect';
 import { pruneCommand } from './prune';
 import { revokeCommand } from './revoke';
 import { schemaCommand } from './schema';
+import { verifyCommand } from './verify';
 
 /** Every command, by name. Add new ones here. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [schemaCommand, countCommand, pruneCommand, revokeCommand, inspectCommand].map((command) => [
+  [schemaCommand, verifyCommand, countCommand, pruneCommand, revokeCommand, inspectCommand].map((command) => [
     command.name,
     command,
   ]),

@@ -1,4 +1,5 @@
-import type { SessionError } from '../errors';
+import type { SessionError, SessionVerifyError } from '../errors';
+import type { VerifyReport } from '../store/verify';
 
 /**
  * Lifecycle hooks for audit logs and metrics. Events carry the storage key (a hash of the ID by
@@ -27,6 +28,12 @@ export interface SessionHooks {
    * cookie, since a node with that key or codec could still read it until then.
    */
   payloadError?(event: { key: string; error: SessionError }): void;
+  /**
+   * The startup verification (`verifyOnStart` 'warn' or 'fail') finished: `error` is null when it
+   * passed (the report may still hold warnings), the SessionVerifyError listing every problem
+   * otherwise. Without this hook, problems and warnings go to `console.warn` once.
+   */
+  verify?(event: { report: VerifyReport | null; error: SessionVerifyError | null }): void;
 }
 
 type EventOf<K extends keyof SessionHooks> = Parameters<NonNullable<SessionHooks[K]>>[0];

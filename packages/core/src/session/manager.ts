@@ -4,6 +4,7 @@ import { createCookieSigner } from '../cookie/signer';
 import { verifiedCookies } from '../cookie/verify';
 import { isSessionError, SessionConfigError, SessionStateError } from '../errors';
 import type { OwnedSession, StoredRecord } from '../store/store';
+import type { VerifyOptions, VerifyReport } from '../store/verify';
 import type { SessionStats } from '../telemetry/stats';
 import { emit } from './hooks';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
@@ -17,6 +18,7 @@ import {
   type SessionState,
   sessionState,
 } from './session';
+import { startVerification, verifyManager } from './startup';
 
 /**
  * Marks every SessionManager (subclasses included) so that toSessionManager can tell one from
@@ -37,12 +39,41 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly options: ResolvedOptions;
   readonly #signer;
   readonly #writer: RecordWriter;
+  /**
+   * The startup verification (`verifyOnStart`): resolves its report (null with 'off'; with
+   * 'warn', null too when it found problems, which were reported through the `verify` hook).
+   * With 'fail' it rejects with the `SessionVerifyError`: await it before taking traffic.
+   *
+   * @example
+   * const sessions = createSessionManager({ store, secrets, verifyOnStart: 'fail' });
+   * await sessions.ready;
+   * app.listen(3000);
+   */
+  readonly ready: Promise<VerifyReport | null>;
 
   constructor(options: SessionManagerOptions) {
     Object.defineProperty(this, MANAGER_BRAND, { value: true });
     this.options = resolveOptions(options);
     this.#writer = new RecordWriter(this.options);
     this.#signer = createCookieSigner(this.options.secrets);
+    this.ready = startVerification(this, this.options, this.options.verifyOnStart).ready;
+  }
+
+  /**
+   * Verifies the store (its own `verify()`, when it declares one) and the manager's options
+   * against the store's capabilities, with the manager's `storeTimeout` and `clock`. Resolves the
+   * report, or rejects with one `SessionVerifyError` listing every problem and how to fix it.
+   *
+   * @example
+   * try {
+   *   const report = await sessions.verify();
+   *   console.log(report.clockSkewMs);
+   * } catch (error) {
+   *   if (isSessionError(error, 'SESSION_VERIFY_FAILED')) console.error(error.message);
+   * }
+   */
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return verifyManager(this.options, options);
   }
 
   /** Name of the session cookie. */

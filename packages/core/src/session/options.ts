@@ -7,6 +7,7 @@ import { missingStoreParts, type SessionStore } from '../store/store';
 import { createStatsRecorder, type StatsRecorder } from '../telemetry/stats';
 import { combineTelemetry, countingHooks, type SessionTelemetry } from '../telemetry/telemetry';
 import type { SessionHooks } from './hooks';
+import { resolveVerifyOnStart, type VerifyOnStart } from './startup';
 
 /** What to do when the store fails or times out. */
 export type StoreErrorPolicy = 'fail-closed' | 'fail-open';
@@ -90,6 +91,21 @@ export interface SessionManagerOptions extends EnvelopeOptions {
   stats?: boolean;
   /** Clock in epoch ms; replace it in tests to cross timeouts without waiting. @default Date.now */
   clock?: () => number;
+  /**
+   * Verify the store when the manager is created (see `manager.verify()`): that the server
+   * answers, the credentials work, the table or collection has every mapped column, a probe
+   * record can be written and deleted, expiry is in place and the clocks agree.
+   * - `'warn'`: in the background; problems are reported once through the `verify` hook, or
+   *   `console.warn` without one, and requests are served as usual.
+   * - `'fail'`: `manager.ready` rejects with the `SessionVerifyError`, and so do `load` and
+   *   `commit` until a verification passes. Await `manager.ready` at startup to refuse to start.
+   * - `'off'`: nothing runs (tests that create many managers; apps that call `verify()` themselves).
+   * @default 'warn'
+   * @example
+   * const sessions = createSessionManager({ store, secrets, verifyOnStart: 'fail' });
+   * await sessions.ready; // rejects with SessionVerifyError listing every problem and its fix
+   */
+  verifyOnStart?: VerifyOnStart;
 }
 
 /** Options after defaults and validation. */
@@ -113,6 +129,7 @@ export interface ResolvedOptions {
   /** The in-memory counts behind manager.stats(); null unless `stats: true`. */
   stats: StatsRecorder | null;
   clock: () => number;
+  verifyOnStart: VerifyOnStart;
   /** Seals and opens payloads, built from the envelope options (codec, compression, encryption…). */
   envelope: CoreEnvelope;
 }
@@ -215,6 +232,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     rebindRoute: options.rebindRoute ?? (() => true),
     ...observation(options),
     clock: options.clock ?? Date.now,
+    verifyOnStart: resolveVerifyOnStart(options.verifyOnStart),
     envelope: buildEnvelope(options),
   };
 }

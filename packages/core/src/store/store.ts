@@ -6,6 +6,8 @@
  * compare-and-set mismatch.
  */
 
+import type { VerifyOptions, VerifyReport } from './verify';
+
 /** What a store persists for one session. */
 export interface StoredRecord {
   /** The sealed envelope produced by core (header, codec, compression, encryption). Opaque bytes. */
@@ -86,6 +88,11 @@ export interface StoreCapabilities {
    * manager's `stats()` (the persistent tier does). @default false
    */
   readonly stats?: boolean;
+  /**
+   * The store has {@link SessionStore.verify}. Optional so that stores written before verify
+   * existed still type-check; absent means false.
+   */
+  readonly verify?: boolean;
 }
 
 /** The interface every sessionkit store implements. Keys are opaque strings chosen by core. */
@@ -125,6 +132,15 @@ export interface SessionStore {
   /** Deletes expired records now; resolves how many. */
   prune?(): Promise<number>;
 
+  /**
+   * Checks that the store can do its job: the server answers within `options.timeout`, the
+   * credentials work, the table / collection / key space exists with every mapped column, a probe
+   * record can be written and deleted, expiry is in place and the server's clock agrees with the
+   * app's. Resolves the report (warnings included) or rejects with a `SessionVerifyError` that
+   * lists every problem and its fix. Declared by `capabilities.verify`.
+   */
+  verify?(options?: VerifyOptions): Promise<VerifyReport>;
+
   /** Stops timers and releases what the store itself opened. Never closes a client the app owns. */
   close?(): Promise<void>;
 
@@ -158,6 +174,7 @@ export const STORE_OPERATIONS = Object.freeze([
   'count',
   'clear',
   'prune',
+  'verify',
   'close',
 ] as const);
 

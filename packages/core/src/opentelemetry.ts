@@ -113,7 +113,7 @@ const DESCRIPTIONS: Record<SessionCounter, string> = {
   committed: 'Session writes (inserts, logins, compare-and-set)',
   destroyed: 'Sessions removed by destroy()',
   regenerated: 'Sessions moved to a new ID by regenerate()',
-  expired: 'Sessions found past their absolute timeout on read',
+  expired: 'Sessions found expired on read (absolute timeout or idle expiry)',
   conflictRetried: 'Compare-and-set conflicts retried',
   conflictGivenUp: 'Compare-and-set conflicts that failed the commit after every retry',
   storeError: 'Failed store calls, by operation',

@@ -117,6 +117,28 @@ describe('manager.stats()', () => {
     expect(reader.stats().counters.payloadError).toBe(1);
   });
 
+  it('counts a session found past its idle expiry or its absolute timeout on read', async () => {
+    const store = createMemoryStore();
+    let now = Date.now();
+    const sessions = createSessionManager({
+      store,
+      secrets: [SECRET],
+      stats: true,
+      idleTimeout: 60_000,
+      absoluteTimeout: 120_000,
+      clock: () => now,
+    });
+    const session = await sessions.load(null);
+    session.set('a', 1);
+    const cookie = cookiePair(await sessions.commit(session));
+    // The store's own clock still sees the record live; the manager's is past its idle expiry.
+    now += 61_000;
+    expect((await sessions.load(cookie)).get('a')).toBeUndefined();
+    now += 60_000;
+    expect((await sessions.load(cookie)).get('a')).toBeUndefined();
+    expect(sessions.stats().counters.expired).toBe(2);
+  });
+
   it('is off by default, and says how to turn it on', () => {
     const sessions = createSessionManager({ store: createMemoryStore(), secrets: [SECRET] });
     expect(() => sessions.stats()).toThrow(SessionConfigError);

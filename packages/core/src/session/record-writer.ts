@@ -186,7 +186,11 @@ export class RecordWriter {
         () => null,
       );
     }
-    return record.expiresAt <= now ? null : body;
+    if (record.expiresAt > now) return body;
+    // Past its idle expiry: stores filter these on read, so only a record read in its last
+    // moments gets here. No hook (it is not an absolute-timeout removal), but counted.
+    this.#options.telemetry?.count('expired');
+    return null;
   }
 
   #unreadable(key: string, error: unknown): typeof UNREADABLE {

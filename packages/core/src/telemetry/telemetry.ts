@@ -18,7 +18,7 @@ export const SESSION_COUNTERS = [
   'destroyed',
   /** regenerate() moved a session to a new ID. */
   'regenerated',
-  /** A session past its absolute timeout was found on read and removed. */
+  /** A session was found expired on read: past its absolute timeout (then removed), or its idle expiry. */
   'expired',
   /** A compare-and-set lost to another writer and was retried. */
   'conflictRetried',

@@ -31,7 +31,7 @@ export interface RedisStoreOptions {
 
 /** A sessionkit store on Redis; every optional operation except `prune` is available. */
 export interface RedisStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'close'> {
+  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'close' | 'verify'> {
   /** The validated key prefix. */
   readonly prefix: string;
   /** Resolves at once: the store opens nothing of its own, and never quits the app's client. */

@@ -85,6 +85,10 @@ class Tier implements TieredStore {
       // still needs its own destroy (a round trip either way): nothing to gain over the manager's
       // separate destroy, which also drops the local entry under that session's own lock.
       replaceOnInsert: false,
+      // Not yet: the memory tier keeps no session-list details, counts nor versions of its own.
+      ownerDetails: false,
+      tally: false,
+      assignsVersions: false,
     });
     Object.defineProperty(this, INSPECT, {
       enumerable: false,

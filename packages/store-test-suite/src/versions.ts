@@ -6,6 +6,11 @@
  * the way what such a store promises: `set` resolves a safe integer, and a compare-and-set stores
  * a version above the one it replaced. A version the store returns that no write produced is
  * passed through untranslated, so a case expecting its own number then fails.
+ *
+ * Likewise for a store without an owner index (neither `listByOwner` nor `destroyByOwner`, such
+ * as a mapped table without an owner column), which refuses records with an owner: the owner a
+ * case writes is dropped on the way in, a read must show none, and the case then sees the owner
+ * it wrote, so its other checks still apply.
  */
 import type { SessionStore, StoredRecord } from '@sessionkit/core';
 import { assert } from 'vitest';
@@ -15,15 +20,25 @@ export function translateVersions(
   store: SessionStore,
   raw: RawReader,
 ): { store: SessionStore; raw: RawReader } {
-  if (!store.capabilities.assignsVersions) return { store, raw };
+  const { assignsVersions, listByOwner, destroyByOwner } = store.capabilities;
+  const ownerless = !listByOwner && !destroyByOwner;
+  if (!assignsVersions && !ownerless) return { store, raw };
+  // key -> the owner the case wrote last (ownerless stores only).
+  const owners = new Map<string, string | null>();
   // key -> (version the case wrote -> version the store stored), and the reverse.
   const stored = new Map<string, Map<number, number>>();
   const written = new Map<string, Map<number, number>>();
   const forward = (key: string, version: number) => stored.get(key)?.get(version) ?? version;
   const back = <R extends StoredRecord | RawRecord | null>(key: string, found: R): R => {
     if (found === null) return found;
+    let result = found;
     const version = written.get(key)?.get(found.version);
-    return version === undefined ? found : { ...found, version };
+    if (version !== undefined) result = { ...result, version };
+    if (ownerless) {
+      if ((found.ownerId ?? null) !== null) assert.fail('a store without an owner index returned an owner');
+      result = { ...result, ownerId: owners.get(key) ?? null };
+    }
+    return result;
   };
   const remember = (key: string, version: number, storedVersion: number) => {
     if (!stored.has(key)) stored.set(key, new Map());
@@ -39,7 +54,10 @@ export function translateVersions(
       const expected = options?.expectedVersion;
       const translated =
         expected === undefined ? options : { ...options, expectedVersion: forward(key, expected) };
-      const result = await store.set(key, record, translated);
+      const given = ownerless ? { ...record, ownerId: null } : record;
+      const result = await store.set(key, given, translated);
+      if (ownerless) owners.set(key, record.ownerId ?? null);
+      if (!assignsVersions) return result;
       if (typeof result !== 'number' || !Number.isSafeInteger(result)) {
         assert.fail(
           `store.set() resolved ${String(result)}; a store that assigns versions must resolve the one it stored`,

@@ -19,7 +19,7 @@ export interface MemoryStoreOptions {
 /** The in-process store: every capability, for tests, development and single-process apps. */
 export interface MemoryStore
   extends StoreWith<
-    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'stats' | 'clear' | 'prune' | 'close'
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'prune' | 'close'
   > {}
 
 interface Entry {
@@ -50,7 +50,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   nativeExpiry: true,
   replaceOnInsert: true,
   ownerDetails: true,
-  stats: true,
+  tally: true,
   assignsVersions: false,
 });
 
@@ -261,7 +261,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return entries.size;
     },
 
-    async stats() {
+    async tally() {
       // The sweep runs on a timer and on reads, so expired entries may still be held: counted apart.
       const now = Date.now();
       let live = 0;

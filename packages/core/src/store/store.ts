@@ -81,8 +81,8 @@ export interface OwnedSession {
   lastActiveAt?: number | null;
 }
 
-/** What {@link SessionStore.stats} counts, within this store's prefix / table / namespace. */
-export interface StoreStats {
+/** What {@link SessionStore.tally} counts, within this store's prefix / table / namespace. */
+export interface StoreTally {
   /** Records that are live now. */
   live: number;
   /**
@@ -121,8 +121,8 @@ export interface StoreCapabilities {
    * `manager.listSessions` and `manager.revokeSession` need.
    */
   readonly ownerDetails: boolean;
-  /** `stats()` exists. */
-  readonly stats: boolean;
+  /** `tally()` exists (what `sessionkit stats` shows). */
+  readonly tally: boolean;
   /**
    * The backend has no version column of its own (a table mapped as it is, such as the Tomcat
    * layout): the store derives the compare-and-set token from what it has (a strictly increasing
@@ -167,8 +167,8 @@ export interface SessionStore {
    */
   destroyOwned?(ownerId: string, key: string): Promise<boolean>;
 
-  /** Counts live, expired-but-held and owned records; see {@link StoreStats}. */
-  stats?(): Promise<StoreStats>;
+  /** Counts live, expired-but-held and owned records; see {@link StoreTally}. */
+  tally?(): Promise<StoreTally>;
 
   /** Counts live records (within this store's prefix / table / namespace). */
   count?(): Promise<number>;
@@ -200,7 +200,7 @@ export const NO_CAPABILITIES: StoreCapabilities = Object.freeze({
   nativeExpiry: false,
   replaceOnInsert: false,
   ownerDetails: false,
-  stats: false,
+  tally: false,
   assignsVersions: false,
 });
 
@@ -218,7 +218,7 @@ export const STORE_OPERATIONS = Object.freeze([
   'listByOwner',
   'destroyOwned',
   'count',
-  'stats',
+  'tally',
   'clear',
   'prune',
   'close',

@@ -102,6 +102,9 @@ describe('createRedisStore options', () => {
       prune: false,
       nativeExpiry: true,
       replaceOnInsert: true,
+      ownerDetails: true,
+      tally: true,
+      assignsVersions: false,
     });
   });
 

@@ -136,7 +136,10 @@ describe('runCli (in process)', () => {
   test('usage errors exit 2 with a message on stderr', async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /^Usage: sessionkit <command>/],
-      [['migrate'], /unknown command "migrate"; commands: schema, count, prune, revoke, inspect\./],
+      [
+        ['migrate'],
+        /unknown command "migrate"; commands: schema, count, stats, list, prune, revoke, inspect\./,
+      ],
       [['schema'], /schema needs a dialect: mysql, postgres or mssql\./],
       [['schema', 'mysql', 'extra'], /unexpected argument "extra"\./],
       [['schema', 'mysql', '--tabel', 'x'], /Unknown option '--tabel'/],

@@ -29,7 +29,9 @@ export interface RedisStoreOptions {
 
 /** A sessionkit store on Redis; every optional operation except `prune` is available. */
 export interface RedisStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'close'> {
+  extends StoreWith<
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'close'
+  > {
   /** The validated key prefix. */
   readonly prefix: string;
   /** Resolves at once: the store opens nothing of its own, and never quits the app's client. */

@@ -77,7 +77,9 @@ export async function writeSession(
   if (!client.isCluster) {
     // One key space: the session and its index entry in one script, one round trip.
     const sessionAndOwner = [session, keys.owner(ownerId)];
-    return (await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey, ...last])) === 1;
+    return (
+      (await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey, ...last])) === 1
+    );
   }
   // A Cluster puts the owner index and the session in different slots, so no single script can
   // update both. The index is written first: if the session write then fails or conflicts, the

@@ -8,12 +8,16 @@ export const pruneCommand = storeCommand({
   description:
     'Deletes expired sessions now and prints how many. Stores that expire sessions by themselves\n' +
     '(Redis, MongoDB) have nothing to prune; the command says so and succeeds.',
-  async run({ store, io }) {
+  async run({ store, report }) {
     if (!store.capabilities.prune) {
-      io.stdout(`nothing to prune: ${store.description} expires sessions by itself\n`);
+      report(
+        { pruned: 0, nativeExpiry: true },
+        () => `nothing to prune: ${store.description} expires sessions by itself\n`,
+      );
       return EXIT.ok;
     }
-    io.stdout(`pruned ${await store.prune!()} expired session(s)\n`);
+    const pruned = await store.prune!();
+    report({ pruned, nativeExpiry: false }, () => `pruned ${pruned} expired session(s)\n`);
     return EXIT.ok;
   },
 });

@@ -4,7 +4,7 @@ import { schemaSql as mssqlSchema } from '@sessionkit/mssql';
 import { schemaSql as mysqlSchema } from '@sessionkit/mysql';
 import { schemaSql as postgresSchema } from '@sessionkit/postgres';
 import type { SqlSchemaOptions } from '@sessionkit/sql';
-import { EXIT, UsageError } from '../io';
+import { EXIT, JSON_HELP, JSON_OPTION, report, UsageError } from '../io';
 import type { Command } from './command';
 
 /** The SQL dialects whose schema the CLI prints. */
@@ -51,6 +51,7 @@ mariadb, postgresql/pg and sqlserver are accepted too. Apply it with your client
 
 Options:
   -t, --table NAME  table name, 'table' or 'schema.table' (default: sessionkit_sessions)
+${JSON_HELP}
   -h, --help        show this help
 
 Examples:
@@ -96,7 +97,7 @@ export const schemaCommand: Command = {
       }
       throw error;
     }
-    io.stdout(ddl);
+    report(io, parsed.values.json === true, { dialect, ddl }, () => ddl);
     return EXIT.ok;
   },
 };
@@ -108,6 +109,7 @@ function parse(args: readonly string[]) {
     strict: true,
     options: {
       table: { type: 'string', short: 't' },
+      ...JSON_OPTION,
       help: { type: 'boolean', short: 'h' },
     },
   });

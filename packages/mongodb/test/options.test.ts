@@ -36,6 +36,9 @@ describe('createMongoStore with the real driver, no server needed', () => {
         prune: true,
         nativeExpiry: true,
         replaceOnInsert: false,
+        ownerDetails: false,
+        tally: false,
+        assignsVersions: false,
       });
       expect(typeof store.ensureIndexes).toBe('function');
     }

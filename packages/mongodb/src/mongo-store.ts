@@ -16,6 +16,7 @@ import {
   compareAndSetStatement,
   countFilter,
   destroyFilter,
+  destroyOwnedFilter,
   getStatement,
   insertStatement,
   listByOwnerStatement,
@@ -27,7 +28,7 @@ import {
 
 /** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
 export interface MongoStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune'> {
+  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'clear' | 'prune'> {
   /**
    * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt`, a sparse index
    * on `ownerId`). Opt-in, because creating indexes needs the `createIndex` privilege many app
@@ -41,6 +42,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   ...NO_CAPABILITIES,
   destroyByOwner: true,
   listByOwner: true,
+  ownerDetails: true,
   count: true,
   clear: true,
   prune: true,
@@ -150,6 +152,16 @@ export function createMongoStore(
 
     destroyByOwner: (ownerId) =>
       run('destroyByOwner', async () => (await collection.deleteMany(ownerFilter(ownerId))).deletedCount),
+
+    destroyOwned: (ownerId, key) =>
+      run('destroyOwned', async () => {
+        const now = Date.now();
+        // Key and owner in one filter: a document that moved to another owner is never matched.
+        if ((await collection.deleteOne(destroyOwnedFilter(ownerId, key, now, true))).deletedCount > 0)
+          return true;
+        await collection.deleteOne(destroyOwnedFilter(ownerId, key, now, false));
+        return false;
+      }),
 
     listByOwner: (ownerId) =>
       run('listByOwner', async () => {

@@ -36,7 +36,7 @@ describe('createMongoStore with the real driver, no server needed', () => {
         prune: true,
         nativeExpiry: true,
         replaceOnInsert: false,
-        ownerDetails: false,
+        ownerDetails: true,
         tally: false,
         assignsVersions: false,
       });

@@ -13,6 +13,8 @@ import {
   SET_SCRIPT,
 } from './scripts';
 
+const NONE: readonly RedisArg[] = Object.freeze([]);
+
 /** One checked `set()` call. */
 export interface SessionWrite {
   storageKey: string;
@@ -46,8 +48,9 @@ export async function writeSession(
   write: SessionWrite,
 ): Promise<boolean> {
   const { storageKey, ownerId, replaces, details } = write;
-  // Details go last (SET_BODY reads ARGV[#ARGV]), after the arguments each script adds.
-  const last: RedisArg[] = details === null ? [] : [details];
+  // Details go last (SET_BODY reads ARGV[#ARGV]), after the arguments each script adds; a write
+  // without them allocates nothing for it.
+  const last: readonly RedisArg[] = details === null ? NONE : [details];
   const args = write.args;
   const session = keys.session(storageKey);
   if (replaces !== undefined) {

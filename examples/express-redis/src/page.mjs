@@ -27,6 +27,41 @@ const STYLE = `
            color: #fff; cursor: pointer; } button.secondary { background: #e4e7ec; color: #1d2330; }
   .actions { display: flex; gap: 8px; margin-top: 20px; }`;
 
+const LAYOUT = (title, body) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · sessionkit</title><style>${STYLE}</style></head>
+<body><main>
+  <h1>${escapeHtml(title)}</h1>
+${body}
+</main></body></html>`;
+
+const when = (at) => (at === null ? 'unknown' : new Date(at).toISOString().replace('T', ' ').slice(0, 19));
+
+/**
+ * Renders the devices page: each signed-in session of the user, with a button that ends it.
+ * @param {{ title: string, user: string, notice?: string, devices: Array<{ key: string, createdAt: number | null, lastActiveAt: number | null, expiresAt: number, meta: Record<string, unknown> | null, current: boolean }> }} view
+ */
+export function renderDevices({ title, user, devices, notice }) {
+  const rows = devices
+    .map(
+      (d) => `<li class="device"><span><strong>${escapeHtml(d.meta?.userAgent ?? 'unknown browser')}</strong>
+        ${d.current ? '<em class="current">(this device)</em>' : ''}<br>
+        <small class="muted">from ${escapeHtml(d.meta?.ip ?? '?')} · signed in ${when(d.createdAt)} UTC ·
+        last active ${when(d.lastActiveAt)} UTC</small></span>
+        <form method="post" action="/devices/revoke"><input type="hidden" name="key" value="${escapeHtml(d.key)}">
+        <button type="submit" class="secondary">${d.current ? 'Sign out' : 'Sign out this device'}</button></form></li>`,
+    )
+    .join('');
+  return LAYOUT(
+    title,
+    `  ${notice ? `<p class="notice">${escapeHtml(notice)}</p>` : ''}
+  <p class="muted">Signed in as <strong id="user">${escapeHtml(user)}</strong> on ${devices.length} device(s).</p>
+  <ul id="devices">${rows}</ul>
+  <div class="actions"><a href="/">Back to the shop</a>
+    <form method="post" action="/logout-everywhere"><button>Sign out everywhere</button></form></div>`,
+  );
+}
+
 /**
  * Renders the page for one session.
  * @param {{ title: string, user: string | null, cart: Record<string, number>, devices: number, notice?: string }} view
@@ -45,7 +80,7 @@ export function renderPage({ title, user, cart, devices, notice }) {
     : '<p class="muted" id="cart">Your cart is empty.</p>';
   const account = user
     ? `<p class="muted">Signed in as <strong id="user">${escapeHtml(user)}</strong>
-         · ${devices} active session${devices === 1 ? '' : 's'}</p>
+         · <a href="/devices" id="devices-link">${devices} active session${devices === 1 ? '' : 's'}</a></p>
        <div class="actions">
          <form method="post" action="/logout"><button class="secondary">Sign out</button></form>
          <form method="post" action="/logout-everywhere"><button>Sign out everywhere</button></form>

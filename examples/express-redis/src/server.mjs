@@ -1,5 +1,7 @@
 // A small shop on Express 5 with sessions in Redis: sign in (a new session ID, bound to the user),
-// a per-user cart, sign out, and "sign out everywhere" through the Redis store's owner index.
+// a per-user cart, sign out, "your devices" (each signed-in session of the user, with the browser
+// and address it signed in from, each one revocable), and "sign out everywhere", all through the
+// Redis store's owner index.
 // Run several copies against one Redis and any of them can serve any request.
 //
 //   node src/server.mjs                 http://127.0.0.1:3000, Redis at redis://127.0.0.1:6379
@@ -10,7 +12,7 @@ import { createSessionMiddleware, sessionOf } from '@sessionkit/express';
 import { createRedisStore } from '@sessionkit/redis';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { PRODUCTS, renderPage } from './page.mjs';
+import { PRODUCTS, renderDevices, renderPage } from './page.mjs';
 
 const {
   PORT = '3000',
@@ -81,7 +83,9 @@ app.post('/login', (req, res) => {
   const session = sessionOf(req);
   session.regenerate(); // a new ID at sign-in: an ID planted before it is worthless (fixation)
   session.set('user', name);
-  session.setOwner(name); // indexes the session under the user, for "sign out everywhere"
+  // Indexes the session under the user ("sign out everywhere"), with what the devices page shows
+  // about it. The metadata is capped at 1024 characters, so the user agent is cut short first.
+  session.setOwner(name, { userAgent: (req.get('user-agent') ?? 'unknown').slice(0, 200), ip: req.ip ?? '' });
   session.flash('notice', `Welcome, ${name}.`);
   res.redirect(303, '/'); // the middleware saves the session before this 303 leaves
 });
@@ -92,6 +96,44 @@ app.post('/cart', (req, res) => {
   // update() re-runs on the freshest cart when another request or process wrote in between.
   sessionOf(req).update('cart', (cart = {}) => ({ ...cart, [sku]: (cart[sku] ?? 0) + 1 }));
   res.redirect(303, '/');
+});
+
+/** The signed-in user's sessions, the current one marked, most recently active first. */
+async function devicesOf(session) {
+  const user = session.get('user');
+  if (!user) return null;
+  const listed = await sessions.listSessions(user);
+  return listed.map((entry) => ({ ...entry, current: entry.key === session.storageKey }));
+}
+
+app.get('/devices', async (req, res) => {
+  const session = sessionOf(req);
+  const devices = await devicesOf(session);
+  if (devices === null) return res.redirect(303, '/');
+  const notice = session.getFlash('notice');
+  res.type('html').send(renderDevices({ title: 'Your devices', user: session.get('user'), devices, notice }));
+});
+
+app.get('/api/devices', async (req, res) => {
+  const devices = await devicesOf(sessionOf(req));
+  if (devices === null) return res.status(401).json({ error: 'not signed in' });
+  res.json(devices);
+});
+
+app.post('/devices/revoke', async (req, res) => {
+  const session = sessionOf(req);
+  const user = session.get('user');
+  if (!user) return res.status(401).send('Sign in first.');
+  const key = String(req.body?.key ?? '');
+  if (key === session.storageKey) {
+    session.destroy(); // this device: sign out here, clearing the cookie
+    return res.redirect(303, '/');
+  }
+  // Only a session of this user is ended: a key of anyone else's is refused by the store itself.
+  const ended = await sessions.revokeSession(user, key);
+  if (!ended) return res.status(404).send('No such session of yours.');
+  session.flash('notice', 'That device is signed out.');
+  res.redirect(303, '/devices');
 });
 
 app.post('/logout', (req, res) => {

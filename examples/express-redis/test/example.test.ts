@@ -152,6 +152,60 @@ describe.skipIf(!redis.available)(suiteTitle('express-redis example, end to end'
     expect(await keysUnder(prefix), 'nothing is left in Redis').toEqual([]);
   });
 
+  test('your devices: each session with its browser and address, one of them revoked from another', async () => {
+    const [a, b] = await Promise.all([startExample(exampleDir, env), startExample(exampleDir, env)]);
+    const laptop = new Client(a.origin);
+    const phone = new Client(b.origin);
+    const other = new Client(a.origin);
+    const as = (userAgent: string, fields: Record<string, string>): RequestInit => ({
+      ...post(fields),
+      headers: { 'user-agent': userAgent },
+    });
+    await laptop.fetch('/login', as('Firefox/140 (laptop)', { name: 'frank' }));
+    await phone.fetch('/login', as('Safari/19 (phone)', { name: 'frank' }));
+    await other.fetch('/login', as('Chrome/139', { name: 'grace' }));
+
+    const devices = await state(laptop, '/api/devices');
+    expect(devices).toHaveLength(2);
+    const mine = devices.find((d: { current: boolean }) => d.current);
+    const theirs = devices.find((d: { current: boolean }) => !d.current);
+    expect(mine.meta).toEqual({
+      userAgent: 'Firefox/140 (laptop)',
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    expect(theirs.meta.userAgent).toBe('Safari/19 (phone)');
+    for (const d of devices) {
+      expect(d.createdAt).toBeLessThanOrEqual(d.lastActiveAt);
+      expect(d.expiresAt).toBeGreaterThan(Date.now());
+      // The key is a digest of the session ID, never the ID the cookie carries.
+      expect(d.key).not.toBe(sessionIdOf(laptop.jar.get('sid')));
+      expect(d.key).not.toBe(sessionIdOf(phone.jar.get('sid')));
+    }
+    const page = await laptop.text('/devices');
+    expect(page).toContain('Firefox/140 (laptop)');
+    expect(page).toContain('Safari/19 (phone)');
+    expect(page).toContain('(this device)');
+    expect(page).not.toContain('Chrome/139');
+
+    // Grace cannot end Frank's phone session with its key: the store checks the owner.
+    const graceTries = await other.fetch('/devices/revoke', post({ key: theirs.key }));
+    expect(graceTries.status).toBe(404);
+    expect((await state(phone)).user).toBe('frank');
+
+    const revoked = await laptop.fetch('/devices/revoke', post({ key: theirs.key }));
+    expect(revoked.status).toBe(303);
+    expect(revoked.headers.get('location')).toBe('/devices');
+    expect(await state(phone), 'the phone is signed out, on the other process too').toEqual(ANONYMOUS);
+    expect((await state(laptop, '/api/devices')).map((d: { key: string }) => d.key)).toEqual([mine.key]);
+    expect(await laptop.text('/devices')).toContain('That device is signed out.');
+
+    // Revoking the current device signs out here.
+    const self = await laptop.fetch('/devices/revoke', post({ key: mine.key }));
+    expect(self.status).toBe(303);
+    expect(laptop.jar.has('sid')).toBe(false);
+    expect((await laptop.fetch('/api/devices')).status).toBe(401);
+  });
+
   describe.skipIf(noLocalRedis)(skipTitle('a Redis outage', noLocalRedis), () => {
     test('answers 503 within the command timeout, and recovers when Redis is back', async () => {
       const privateRedis = await startLocalRedisServer();

@@ -1,6 +1,6 @@
 import { redactSecrets } from '@sessionkit/core';
 import { COMMANDS } from './commands/index';
-import { type CliIo, EXIT, processIo, UsageError } from './io';
+import { type CliIo, EXIT, processIo, UsageError, wantsJson } from './io';
 
 function topHelp(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));
@@ -46,6 +46,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     // Messages are redacted where they are made; this is the last line of defence, since a
     // driver may quote a connection string.
     const message = redactSecrets(error instanceof Error ? error.message : String(error));
+    if (wantsJson(rest)) {
+      const usage = error instanceof UsageError;
+      const code = (error as { code?: unknown } | null)?.code;
+      const body = { error: { message, usage, ...(typeof code === 'string' ? { code } : {}) } };
+      io.stderr(`${JSON.stringify(body)}\n`);
+      return usage ? EXIT.usage : EXIT.failure;
+    }
     if (error instanceof UsageError) {
       const help = error.command === null ? 'sessionkit --help' : `sessionkit ${error.command} --help`;
       io.stderr(`sessionkit: ${message}\nRun '${help}' for usage.\n`);

@@ -138,7 +138,10 @@ describe('runCli (in process)', () => {
   test('usage errors exit 2 with a message on stderr', async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /^Usage: sessionkit <command>/],
-      [['migrate'], /unknown command "migrate"; commands: schema, verify, count, prune, revoke, inspect\./],
+      [
+        ['migrate'],
+        /unknown command "migrate"; commands: schema, verify, count, stats, list, prune, revoke, inspect\./,
+      ],
       [['schema'], /schema needs a dialect: mysql, postgres, mssql or mongodb\./],
       [['schema', 'mysql', 'extra'], /unexpected argument "extra"\./],
       [['schema', 'mysql', '--tabel', 'x'], /Unknown option '--tabel'/],

@@ -42,8 +42,69 @@ async function seed(url: string, encrypted = false) {
   return ids;
 }
 
+/** A user's devices and the store's counts, as an operator sees them, in text and in JSON. */
+function deviceTests(label: string, url: () => string) {
+  test(`${label}: list --owner, stats and --json`, async () => {
+    const store = await createStoreFromConfig(url());
+    // The store is closed at the end of the test: a startup verification would still be running.
+    const manager = createSessionManager({ store, secrets: [SECRET], verifyOnStart: 'off' });
+    const details = store.capabilities.ownerDetails;
+    for (const [owner, userAgent] of [
+      ['alice', 'Firefox'],
+      ['alice', 'Safari'],
+      ['bob', 'Chrome'],
+    ] as const) {
+      const session = await manager.load(null);
+      session.set('cart', []);
+      session.setOwner(owner, details ? { userAgent, ip: '203.0.113.9' } : undefined);
+      await manager.commit(session);
+    }
+    await store.close();
+
+    const listed = await run('list', '--owner', 'alice', '--json', '--store', url());
+    expect(listed.code, listed.stderr).toBe(0);
+    const { owner, sessions } = JSON.parse(listed.stdout);
+    expect(owner).toBe('alice');
+    expect(sessions).toHaveLength(2);
+    for (const entry of sessions) expect(typeof entry.expiresAt).toBe('number');
+    if (details) {
+      expect(sessions.map((entry: { meta: { userAgent: string } }) => entry.meta.userAgent).sort()).toEqual([
+        'Firefox',
+        'Safari',
+      ]);
+      for (const entry of sessions) {
+        expect(typeof entry.createdAt).toBe('number');
+        expect(typeof entry.lastActiveAt).toBe('number');
+      }
+    }
+    const text = await run('list', '--owner', 'alice', '--store', url());
+    expect(text.stdout).toMatch(/^2 live session\(s\) of "alice":\n/);
+    expect((await run('list', '--owner', 'nobody', '--store', url())).stdout).toBe(
+      'no live session of "nobody"\n',
+    );
+
+    expect(JSON.parse((await run('count', '--json', '--store', url())).stdout)).toEqual({ live: 3 });
+    const stats = await run('stats', '--json', '--store', url());
+    if (store.capabilities.tally) {
+      expect(stats.code, stats.stderr).toBe(0);
+      expect(JSON.parse(stats.stdout)).toMatchObject({ live: 3, owned: 3, owners: 2 });
+      expect((await run('stats', '--store', url())).stdout).toMatch(/^live {6}3\n/);
+    } else {
+      expect(stats.code).toBe(1);
+      expect(JSON.parse(stats.stderr).error.message).toMatch(/does not support tally\(\)/);
+    }
+
+    const bad = await run('list', '--json', '--store', url());
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stderr)).toEqual({ error: { message: 'list needs --owner ID.', usage: true } });
+    // Leaves the store empty for the workflow below, which counts from zero.
+    for (const name of ['alice', 'bob']) await run('revoke', '--owner', name, '--store', url());
+  });
+}
+
 /** The same operator workflow against any store URL. */
 function operatorTests(label: string, url: () => string) {
+  deviceTests(label, url);
   test(`${label}: count, inspect (plain and redacted), revoke, count again`, async () => {
     const [aliceId, , bobId] = await seed(url());
     expect(await run('count', '--store', url())).toEqual({ code: 0, stdout: '3\n', stderr: '' });
@@ -101,7 +162,7 @@ describe('store commands on the file store', () => {
     // One ID in 64 starts with "-" (base64url); CI once drew one and inspect exited 2.
     const url = `file://${dir}/dashed`;
     const store = await createStoreFromConfig(url);
-    const manager = createSessionManager({ store, secrets: [SECRET] });
+    const manager = createSessionManager({ store, secrets: [SECRET], verifyOnStart: 'off' });
     let id = '';
     for (let i = 0; i < 5_000 && !id.startsWith('-'); i++) {
       const session = await manager.load(null);

@@ -36,7 +36,7 @@ describe('sessionkit schema: printing', () => {
     const { code, stdout } = await run('schema', 'mongodb', '--table', 'sessions');
     expect(code).toBe(0);
     expect(stdout).toBe(
-      'db.getCollection("sessions").createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });\n' +
+      'db.getCollection("sessions").createIndex({ expiresAt: 1 }, { expireAfterSeconds: 300 });\n' +
         'db.getCollection("sessions").createIndex({ ownerId: 1 }, { sparse: true });\n',
     );
   });

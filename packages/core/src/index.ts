@@ -28,6 +28,13 @@ export {
   type EnvelopeOptions,
   readEnvelopeHeader,
 } from './payload/envelope';
+export {
+  readSessionDetails,
+  type SessionListEntry,
+  type SessionMeta,
+  sealSessionDetails,
+  toSessionListEntry,
+} from './session/details';
 export type { SessionHooks } from './session/hooks';
 export { type CookieSource, createSessionManager, SessionManager } from './session/manager';
 // The one way in for framework bindings: a manager, or the options to create one.

@@ -88,15 +88,17 @@ describe('checkSetArguments, the one check of what reaches set', () => {
       ownerId: null,
       expectedVersion: undefined,
       replaces: undefined,
+      details: null,
     });
     expect(checkSetArguments('Acme store', 'k', { ...good, ownerId: 'u1' }, { expectedVersion: 3 })).toEqual({
       ownerId: 'u1',
       expectedVersion: 3,
       replaces: undefined,
+      details: null,
     });
     expect(
       checkSetArguments('Acme store', 'k', good, { replaces: 'old' }, { replaceOnInsert: true }),
-    ).toEqual({ ownerId: null, expectedVersion: undefined, replaces: 'old' });
+    ).toEqual({ ownerId: null, expectedVersion: undefined, replaces: 'old', details: null });
     // An unlimited session: Infinity is a valid expiry.
     expect(() =>
       checkSetArguments('Acme store', 'k', { ...good, expiresAt: Number.POSITIVE_INFINITY }, undefined),

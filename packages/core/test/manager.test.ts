@@ -287,7 +287,9 @@ describe('lifecycle', () => {
     const newKey = await sha256Base64url(login.id);
     expect(events).toEqual([{ key: newKey, previousKey: oldKey, ownerId: 'alice' }]);
     expect(await memory.get(oldKey)).toBeNull();
-    expect(await memory.listByOwner('alice')).toEqual([{ key: newKey, expiresAt: expect.any(Number) }]);
+    expect(await memory.listByOwner('alice')).toEqual([
+      { key: newKey, expiresAt: expect.any(Number), details: null, lastActiveAt: null },
+    ]);
     expect((await manager.load(newPair)).get('cart')).toEqual(['apple']);
   });
 

@@ -10,6 +10,7 @@ import {
   type SetOptions,
   type StoreCapabilities,
   type StoredRecord,
+  type StoreTally,
   type StoreWith,
   storeError,
   type VerifyOptions,
@@ -29,7 +30,9 @@ const STORE = 'File store';
 
 /** A {@link SessionStore} kept in a directory; every optional operation is implemented. */
 export interface FileStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune' | 'close'> {
+  extends StoreWith<
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'prune' | 'close'
+  > {
   /** The absolute root directory. */
   readonly directory: string;
 }
@@ -63,6 +66,8 @@ class DirectoryStore implements FileStore {
     prune: true,
     replaceOnInsert: true,
     verify: true,
+    ownerDetails: true,
+    tally: true,
   });
   readonly directory: string;
 
@@ -90,8 +95,10 @@ class DirectoryStore implements FileStore {
         throw new SessionCorruptRecordError(key, found.reason);
       }
       if (found.state === 'missing' || found.record.expiresAt <= Date.now()) return null;
-      const { payload, version, expiresAt, ownerId } = found.record;
-      return { payload, version, expiresAt, ownerId };
+      const { payload, version, expiresAt, ownerId, details } = found.record;
+      const record: StoredRecord = { payload, version, expiresAt, ownerId };
+      if (details !== null) record.details = details;
+      return record;
     });
   }
 
@@ -101,9 +108,10 @@ class DirectoryStore implements FileStore {
         ownerId,
         expectedVersion: expected,
         replaces,
+        details,
       } = checkSetArguments(STORE, key, record, options, this.capabilities);
       const name = hashName(key);
-      const bytes = encodeRecord(key, { ...record, ownerId });
+      const bytes = encodeRecord(key, { ...record, ownerId, details, activeAt: Date.now() });
       await this.#files.withLock(name, async () => {
         const current = await this.#files.read(name);
         const live = current.state === 'ok' && current.record.expiresAt > Date.now() ? current.record : null;
@@ -146,7 +154,12 @@ class DirectoryStore implements FileStore {
       return this.#files.withLock(name, async () => {
         const current = await this.#files.read(name);
         if (current.state !== 'ok' || current.record.expiresAt <= Date.now()) return false;
-        const bytes = encodeRecord(current.record.key, { ...current.record, expiresAt });
+        // A record with details also records when it was last active.
+        const bytes = encodeRecord(current.record.key, {
+          ...current.record,
+          expiresAt,
+          activeAt: Date.now(),
+        });
         await this.#files.write(name, bytes);
         return true;
       });
@@ -186,17 +199,56 @@ class DirectoryStore implements FileStore {
     return this.#run('listByOwner', async () => {
       const ownerHash = hashName(checkOwner(ownerId));
       const names = await this.#files.markerNames(ownerHash);
-      const found = await mapLimit(names, IO_CONCURRENCY, async (name) => {
+      const found = await mapLimit(names, IO_CONCURRENCY, async (name): Promise<OwnedSession | null> => {
         const current = await this.#files.read(name);
         if (current.state === 'ok' && current.record.ownerId === ownerId) {
-          if (current.record.expiresAt > Date.now()) {
-            return { key: current.record.key, expiresAt: current.record.expiresAt };
-          }
+          const { key, expiresAt, details, activeAt } = current.record;
+          if (expiresAt > Date.now()) return { key, expiresAt, details, lastActiveAt: activeAt };
         }
         await dropMarkerIfStale(this.#files, ownerHash, name);
         return null;
       });
       return found.filter((entry): entry is OwnedSession => entry !== null);
+    });
+  }
+
+  async destroyOwned(ownerId: string, key: string): Promise<boolean> {
+    return this.#run('destroyOwned', async () => {
+      checkOwner(ownerId);
+      const name = hashName(checkKey(key));
+      // Read and deleted under the record's lock: a write cannot move it to another owner between.
+      return this.#files.withLock(name, async () => {
+        const current = await this.#files.read(name);
+        if (current.state !== 'ok' || current.record.ownerId !== ownerId) return false;
+        return this.#files.remove(name, current);
+      });
+    });
+  }
+
+  async tally(): Promise<StoreTally> {
+    return this.#run('tally', async () => {
+      // Every record file read whole (its owner is past the header): an operator's command.
+      const tally = { live: 0, expired: 0, owned: 0, owners: 0 };
+      const owners = new Set<string>();
+      const now = Date.now();
+      for await (const { files } of walkFolders(this.#files.layout.sessions)) {
+        const records = files.filter((file) => HASH_NAME.test(file));
+        await mapLimit(records, IO_CONCURRENCY, async (name) => {
+          const current = await this.#files.read(name);
+          if (current.state !== 'ok') return;
+          if (current.record.expiresAt <= now) {
+            tally.expired++;
+            return;
+          }
+          tally.live++;
+          if (current.record.ownerId !== null) {
+            tally.owned++;
+            owners.add(current.record.ownerId);
+          }
+        });
+      }
+      tally.owners = owners.size;
+      return tally;
     });
   }
 

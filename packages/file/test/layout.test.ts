@@ -105,7 +105,9 @@ describe('hostile keys and owners', () => {
     for (const [index, key] of keys.entries()) {
       const read = await store.get(key);
       expect(new TextDecoder().decode(read?.payload), `key #${index}`).toBe(`#${index}`);
-      expect(await store.listByOwner(`../owner/${key}`)).toEqual([{ key, expiresAt: read?.expiresAt }]);
+      expect(await store.listByOwner(`../owner/${key}`)).toEqual([
+        { key, expiresAt: read?.expiresAt, details: null, lastActiveAt: null },
+      ]);
     }
     expect(await store.count()).toBe(keys.length);
   });

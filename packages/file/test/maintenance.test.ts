@@ -88,7 +88,9 @@ describe('owner index', () => {
     await plant(markerPath(root, 2, 'alice', 'never-written'));
     await plant(markerPath(root, 2, 'alice', 'bobs'));
 
-    expect(await store.listByOwner('alice')).toEqual([{ key: 'mine', expiresAt: expect.any(Number) }]);
+    expect(await store.listByOwner('alice')).toEqual([
+      { key: 'mine', expiresAt: expect.any(Number), details: null, lastActiveAt: null },
+    ]);
     const markers = (await listFiles(root)).filter((file) => file.startsWith('owners/'));
     expect(markers.sort()).toEqual(
       [markerPath(root, 2, 'alice', 'mine'), markerPath(root, 2, 'bob', 'bobs')]

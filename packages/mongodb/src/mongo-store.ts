@@ -15,6 +15,7 @@ import {
   compareAndSetStatement,
   countFilter,
   destroyFilter,
+  destroyOwnedFilter,
   getStatement,
   insertStatement,
   listByOwnerStatement,
@@ -26,7 +27,7 @@ import { verifyMongoStore } from './verify';
 
 /** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
 export interface MongoStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune'> {
+  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'clear' | 'prune'> {
   /**
    * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt` with a grace
    * period, a sparse index on `ownerId`) and waits for them. The store also tries this once, in the
@@ -43,6 +44,7 @@ const CAPABILITIES = Object.freeze({
   ...NO_CAPABILITIES,
   destroyByOwner: true,
   listByOwner: true,
+  ownerDetails: true,
   count: true,
   clear: true,
   prune: true,
@@ -174,6 +176,16 @@ export function createMongoStore(
         const destroyed = (await collection.deleteMany(filters.live)).deletedCount;
         await collection.deleteMany(filters.rest);
         return destroyed;
+      }),
+
+    destroyOwned: (ownerId, key) =>
+      run('destroyOwned', async () => {
+        const now = Date.now();
+        // Key and owner in one filter: a document that moved to another owner is never matched.
+        if ((await collection.deleteOne(destroyOwnedFilter(ownerId, key, now, true))).deletedCount > 0)
+          return true;
+        await collection.deleteOne(destroyOwnedFilter(ownerId, key, now, false));
+        return false;
       }),
 
     listByOwner: (ownerId) =>

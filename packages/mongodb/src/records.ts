@@ -72,6 +72,8 @@ export interface CheckedRecord {
   version: number;
   expiresAt: Date;
   ownerId: string | null;
+  /** Session-list details (only with an owner), or null. */
+  details: string | null;
 }
 
 /**
@@ -79,13 +81,14 @@ export interface CheckedRecord {
  * well-formed Unicode, an expiry a BSON Date can hold) and converts the expiry to a Date.
  */
 export function checkRecord(key: unknown, record: StoredRecord): CheckedRecord {
-  const { ownerId } = checkSetArguments(STORE, key, record, undefined);
+  const { ownerId, details } = checkSetArguments(STORE, key, record, undefined);
   return {
     id: checkKey(key),
     payload: record.payload,
     version: record.version,
     expiresAt: toDate(record.expiresAt),
     ownerId: ownerId === null ? null : checkOwnerId(ownerId),
+    details,
   };
 }
 
@@ -133,6 +136,7 @@ export function toStoredRecord(key: string, doc: MongoDocument): StoredRecord {
     version: doc.version,
     expiresAt: expiresAt.getTime(),
     ownerId: doc.ownerId,
+    details: doc.details,
   });
 }
 
@@ -140,5 +144,11 @@ export function toStoredRecord(key: string, doc: MongoDocument): StoredRecord {
 export function toOwnedSession(doc: MongoDocument): OwnedSession {
   if (typeof doc._id !== 'string') malformed(doc, '_id');
   if (!(doc.expiresAt instanceof Date)) malformed(doc, 'expiresAt');
-  return { key: doc._id, expiresAt: doc.expiresAt.getTime() };
+  const lastActiveAt = doc.activeAt instanceof Date ? doc.activeAt.getTime() : null;
+  return {
+    key: doc._id,
+    expiresAt: doc.expiresAt.getTime(),
+    details: typeof doc.details === 'string' ? doc.details : null,
+    lastActiveAt,
+  };
 }

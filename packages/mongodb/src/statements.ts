@@ -64,7 +64,7 @@ export function getStatement(key: string): FindStatement {
     // Expired or not: the store checks the document with core's validator first, so a corrupt
     // expiry (a negative date, a string) is reported rather than passing unseen as "expired".
     filter: { _id: checkKey(key) },
-    options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1 } },
+    options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1, details: 1 } },
   };
 }
 
@@ -88,6 +88,8 @@ export function insertStatement(key: string, record: StoredRecord, now: number):
     createdAt: toDate(now, 'now'),
   };
   if (checked.ownerId !== null) replacement.ownerId = checked.ownerId;
+  // Session-list details, and the time of this write as last active: only when the app set some.
+  if (checked.details !== null) Object.assign(replacement, detailsFields(checked.details, now));
   return { filter: { _id: checked.id, expiresAt: expired(now) }, replacement, options: { upsert: true } };
 }
 
@@ -113,19 +115,38 @@ export function compareAndSetStatement(
     version: checked.version,
     expiresAt: checked.expiresAt,
   };
-  if (checked.ownerId !== null) {
-    set.ownerId = checked.ownerId;
-    return { filter, update: { $set: set } };
-  }
-  return { filter, update: { $set: set, $unset: { ownerId: '' } } };
+  const unset: MongoDocument = {};
+  if (checked.ownerId !== null) set.ownerId = checked.ownerId;
+  else unset.ownerId = '';
+  if (checked.details !== null) Object.assign(set, detailsFields(checked.details, now));
+  else Object.assign(unset, { details: '', activeAt: '' });
+  return { filter, update: Object.keys(unset).length === 0 ? { $set: set } : { $set: set, $unset: unset } };
 }
 
 /** `updateOne` for touch: moves the expiry of a live document only, so it never resurrects one. */
 export function touchStatement(key: string, expiresAt: number, now: number): UpdateStatement {
   return {
     filter: { _id: checkKey(key), expiresAt: live(now) },
-    update: { $set: { expiresAt: toDate(expiresAt) } },
+    // activeAt is the last-active time of a session list; harmless on a document without details.
+    update: { $set: { expiresAt: toDate(expiresAt), activeAt: toDate(now, 'now') } },
   };
+}
+
+function detailsFields(details: string, now: number): MongoDocument {
+  return { details, activeAt: toDate(now, 'now') };
+}
+
+/**
+ * `deleteOne` for destroyOwned: the document of the key only while it belongs to the owner, live
+ * (`live`: true, what destroyOwned reports) or expired (removed as well, reported as false).
+ */
+export function destroyOwnedFilter(
+  ownerId: string,
+  key: string,
+  now: number,
+  isLive: boolean,
+): MongoDocument {
+  return { _id: checkKey(key), ownerId: checkOwnerId(ownerId), expiresAt: isLive ? live(now) : expired(now) };
 }
 
 /** `deleteOne` for destroy. */
@@ -147,7 +168,7 @@ export function ownerFilters(ownerId: string, now: number): { live: MongoDocumen
 export function listByOwnerStatement(ownerId: string, now: number): FindStatement {
   return {
     filter: { ownerId: checkOwnerId(ownerId), expiresAt: live(now) },
-    options: { projection: { _id: 1, expiresAt: 1 } },
+    options: { projection: { _id: 1, expiresAt: 1, details: 1, activeAt: 1 } },
   };
 }
 

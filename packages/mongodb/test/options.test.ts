@@ -37,6 +37,9 @@ describe('createMongoStore with the real driver, no server needed', () => {
         nativeExpiry: true,
         replaceOnInsert: false,
         verify: true,
+        ownerDetails: true,
+        tally: false,
+        assignsVersions: false,
       });
       expect(typeof store.ensureIndexes).toBe('function');
     }

@@ -12,6 +12,7 @@ import {
   compareAndSetStatement,
   countFilter,
   destroyFilter,
+  destroyOwnedFilter,
   getStatement,
   insertStatement,
   listByOwnerStatement,
@@ -48,7 +49,7 @@ describe('statement shape, not a database test', () => {
   test('get: findOne by _id, live documents only', () => {
     expect(getStatement('k1')).toEqual({
       filter: { _id: 'k1' },
-      options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1 } },
+      options: { projection: { payload: 1, version: 1, expiresAt: 1, ownerId: 1, details: 1 } },
     });
   });
 
@@ -107,8 +108,40 @@ describe('statement shape, not a database test', () => {
       compareAndSetStatement('k1', { payload, version: 4, expiresAt: LATER, ownerId: 'bob' }, 3, NOW),
     ).toEqual({
       filter: { _id: 'k1', version: 3, expiresAt: { $gt: new Date(NOW) } },
-      update: { $set: { payload, version: 4, expiresAt: new Date(LATER), ownerId: 'bob' } },
+      update: {
+        $set: { payload, version: 4, expiresAt: new Date(LATER), ownerId: 'bob' },
+        $unset: { details: '', activeAt: '' },
+      },
     });
+  });
+
+  test('session-list details: written with the time of the write, listed, and an owned-only delete', () => {
+    const details = '{"c":1,"m":{"userAgent":"Firefox"}}';
+    const record = { payload, version: 4, expiresAt: LATER, ownerId: 'bob', details };
+    expect(compareAndSetStatement('k1', record, 3, NOW).update).toEqual({
+      $set: {
+        payload,
+        version: 4,
+        expiresAt: new Date(LATER),
+        ownerId: 'bob',
+        details,
+        activeAt: new Date(NOW),
+      },
+    });
+    expect(insertStatement('k1', { ...record, version: 1 }, NOW).replacement).toMatchObject({
+      ownerId: 'bob',
+      details,
+      activeAt: new Date(NOW),
+    });
+    expect(
+      insertStatement('k1', { ...record, version: 1, details: null }, NOW).replacement,
+    ).not.toHaveProperty('details');
+    expect(destroyOwnedFilter('bob', 'k1', NOW, true)).toEqual({
+      _id: 'k1',
+      ownerId: 'bob',
+      expiresAt: { $gt: new Date(NOW) },
+    });
+    expect(destroyOwnedFilter('bob', 'k1', NOW, false).expiresAt).toEqual({ $lte: new Date(NOW) });
   });
 
   test('compare-and-set without an owner unsets ownerId and never touches createdAt', () => {
@@ -120,14 +153,14 @@ describe('statement shape, not a database test', () => {
     );
     expect(update).toEqual({
       $set: { payload, version: 2, expiresAt: new Date(LATER) },
-      $unset: { ownerId: '' },
+      $unset: { ownerId: '', details: '', activeAt: '' },
     });
   });
 
-  test('touch: updateOne of a live document, $set of expiresAt only', () => {
+  test('touch: updateOne of a live document, $set of expiresAt and the last-active time only', () => {
     expect(touchStatement('k1', LATER, NOW)).toEqual({
       filter: { _id: 'k1', expiresAt: { $gt: new Date(NOW) } },
-      update: { $set: { expiresAt: new Date(LATER) } },
+      update: { $set: { expiresAt: new Date(LATER), activeAt: new Date(NOW) } },
     });
   });
 
@@ -140,7 +173,7 @@ describe('statement shape, not a database test', () => {
     });
     expect(listByOwnerStatement('alice', NOW)).toEqual({
       filter: { ownerId: 'alice', expiresAt: { $gt: new Date(NOW) } },
-      options: { projection: { _id: 1, expiresAt: 1 } },
+      options: { projection: { _id: 1, expiresAt: 1, details: 1, activeAt: 1 } },
     });
     expect(countFilter(NOW)).toEqual({ expiresAt: { $gt: new Date(NOW) } });
     expect(pruneFilter(NOW)).toEqual({ expiresAt: { $lte: new Date(NOW) } });
@@ -200,10 +233,10 @@ describe('statement shape, not a database test', () => {
       /expiresAt must be epoch milliseconds/,
     );
     expect(touchStatement('k', Number.POSITIVE_INFINITY, NOW).update).toEqual({
-      $set: { expiresAt: new Date(8.64e15) },
+      $set: { expiresAt: new Date(8.64e15), activeAt: new Date(NOW) },
     });
     expect(touchStatement('k', Number.NEGATIVE_INFINITY, NOW).update).toEqual({
-      $set: { expiresAt: new Date(-8.64e15) },
+      $set: { expiresAt: new Date(-8.64e15), activeAt: new Date(NOW) },
     });
   });
 
@@ -265,7 +298,20 @@ describe('document decoding, not a database test', () => {
   });
 
   test('listByOwner entries: key from _id, expiry from the Date', () => {
-    expect(toOwnedSession({ _id: 'k', expiresAt: new Date(LATER) })).toEqual({ key: 'k', expiresAt: LATER });
+    expect(toOwnedSession({ _id: 'k', expiresAt: new Date(LATER) })).toEqual({
+      key: 'k',
+      expiresAt: LATER,
+      details: null,
+      lastActiveAt: null,
+    });
+    expect(
+      toOwnedSession({ _id: 'k', expiresAt: new Date(LATER), details: 'd', activeAt: new Date(NOW) }),
+    ).toEqual({
+      key: 'k',
+      expiresAt: LATER,
+      details: 'd',
+      lastActiveAt: NOW,
+    });
     expectStoreError(() => toOwnedSession({ _id: 7, expiresAt: new Date(LATER) }), /`_id`/);
   });
 });

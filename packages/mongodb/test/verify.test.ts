@@ -21,8 +21,14 @@ describe('MongoDB verify: the TTL index', () => {
   const id = { v: 2, key: { _id: 1 }, name: '_id_' };
   test('accepts the index ensureIndexes() creates', () => {
     expect(
-      ttlIndexProblem([id, { v: 2, key: { expiresAt: 1 }, name: 'expiresAt_1', expireAfterSeconds: 0 }]),
+      ttlIndexProblem([id, { v: 2, key: { expiresAt: 1 }, name: 'expiresAt_1', expireAfterSeconds: 300 }]),
     ).toBeNull();
+  });
+  test('names the index of a deployment from before the grace period, with the collMod to run', () => {
+    expect(ttlIndexProblem([id, { key: { expiresAt: 1 }, expireAfterSeconds: 0 }], 'web_sessions')).toBe(
+      "the TTL index on expiresAt has expireAfterSeconds 0 (from before the grace period): a server clock ahead of the app's can delete a session about to be extended; " +
+        'run db.runCommand({ collMod: "web_sessions", index: { keyPattern: { expiresAt: 1 }, expireAfterSeconds: 300 } })',
+    );
   });
   test('names a missing, a non-TTL and an offset TTL index', () => {
     expect(ttlIndexProblem([id])).toBe(
@@ -30,7 +36,7 @@ describe('MongoDB verify: the TTL index', () => {
     );
     expect(ttlIndexProblem([id, { key: { expiresAt: 1 }, name: 'expiresAt_1' }])).toMatch(/not a TTL index/);
     expect(ttlIndexProblem([id, { key: { expiresAt: 1 }, expireAfterSeconds: 3600 }])).toBe(
-      'the TTL index on expiresAt has expireAfterSeconds 3600, not 0: sessions stay that much longer',
+      'the TTL index on expiresAt has expireAfterSeconds 3600, not 300: expired sessions stay that much longer',
     );
     // A compound index is never a TTL index.
     expect(ttlIndexProblem([{ key: { expiresAt: 1, ownerId: 1 }, expireAfterSeconds: 0 }])).toMatch(
@@ -39,7 +45,7 @@ describe('MongoDB verify: the TTL index', () => {
   });
   test('gives the mongosh command that creates it', () => {
     expect(ttlIndexCommand('sessions')).toBe(
-      'db.getCollection("sessions").createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 })',
+      'db.getCollection("sessions").createIndex({ expiresAt: 1 }, { expireAfterSeconds: 300 })',
     );
   });
 });

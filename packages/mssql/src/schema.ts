@@ -26,6 +26,7 @@ export function renderSchema(layout: SchemaLayout): string[] {
     bytes: 'VARBINARY(MAX)',
     emptyText: "N''",
     primaryKey: 'PRIMARY KEY CLUSTERED',
+    detailsText: 'NVARCHAR(1024)',
   });
   const index = ({ name, columns: on }: { name: string; columns: string[] }) =>
     `  CREATE INDEX ${quote(name)} ON ${table} (${on.map(quote).join(', ')});`;

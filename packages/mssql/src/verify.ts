@@ -49,6 +49,11 @@ export const mssqlVerify: SqlVerifySpec = {
   classify,
   quote: quoteIdentifier,
   addColumn: (table, column, definition) => `ALTER TABLE ${table} ADD ${column} ${definition}`,
-  types: { text: 'NVARCHAR(255) COLLATE Latin1_General_100_BIN2', bytes: 'VARBINARY(MAX)', emptyText: "N''" },
+  types: {
+    text: 'NVARCHAR(255) COLLATE Latin1_General_100_BIN2',
+    bytes: 'VARBINARY(MAX)',
+    emptyText: "N''",
+    detailsText: 'NVARCHAR(1024)',
+  },
   createHint: 'sessionkit schema mssql --apply -s mssql://…',
 };

@@ -3,4 +3,5 @@ import { mssqlKit } from './helpers';
 
 const kit = await mssqlKit();
 coreConcurrencyTests(kit);
+coreConcurrencyTests(kit, { tomcatSeed: true });
 pruneTrafficTests(kit);

@@ -1,11 +1,21 @@
-import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW, tomcatOptions } from '@sessionkit/sql/testing';
+import {
+  allStatements,
+  DB_CLOCK,
+  NOW,
+  placeholderCount,
+  ROW,
+  tomcatOptions,
+  tomcatSeedOptions,
+  versionlessAndDetailsStatementTests,
+} from '@sessionkit/sql/testing';
 import { describe, expect, test } from 'vitest';
 import { MSSQL_SCHEMA_SQL, mssqlDialect, schemaSql, schemaStatements } from '../src/index';
 
 // SQL Server cannot run here, so these text-level tests are what checks this dialect locally;
 // the database suites run wherever SESSIONKIT_MSSQL_URL or a container runtime is available.
 describe('statement shapes (SQL text only, no database)', () => {
-  const statements = allStatements(mssqlDialect);
+  // The default layout without the session-list columns, whose statements have their own block below.
+  const statements = allStatements(mssqlDialect, { columns: { details: null, activeAt: null } });
 
   test('every @p placeholder has a value, and no statement reads the database clock', () => {
     for (const [name, statement] of Object.entries({
@@ -143,3 +153,5 @@ describe('DDL (text only, no database)', () => {
     expect(() => schemaSql({ tableName: "x'; DROP TABLE y; --" })).toThrow(/plain SQL identifier/);
   });
 });
+
+versionlessAndDetailsStatementTests(mssqlDialect, '@p', tomcatSeedOptions('tomcat_sessions'));

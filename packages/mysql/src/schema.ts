@@ -28,6 +28,7 @@ export function renderSchema(layout: SchemaLayout): string[] {
     bytes: 'LONGBLOB',
     emptyText: "''",
     primaryKey: 'PRIMARY KEY',
+    detailsText: 'VARCHAR(1024) CHARACTER SET utf8mb4',
   });
   const index = ({ name, columns: on }: { name: string; columns: string[] }) =>
     `KEY ${quote(name)} (${on.map(quote).join(', ')})`;

@@ -71,6 +71,7 @@ export const mysqlVerify: SqlVerifySpec = {
     text: 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
     bytes: 'LONGBLOB',
     emptyText: "''",
+    detailsText: 'VARCHAR(1024) CHARACTER SET utf8mb4',
   },
   createHint: 'sessionkit schema mysql --apply -s mysql://…',
 };

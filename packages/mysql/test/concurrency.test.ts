@@ -3,4 +3,5 @@ import { mysqlKit } from './helpers';
 
 const kit = await mysqlKit();
 coreConcurrencyTests(kit);
+coreConcurrencyTests(kit, { tomcatSeed: true });
 pruneTrafficTests(kit);

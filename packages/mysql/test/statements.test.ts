@@ -1,9 +1,19 @@
-import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW, tomcatOptions } from '@sessionkit/sql/testing';
+import {
+  allStatements,
+  DB_CLOCK,
+  NOW,
+  placeholderCount,
+  ROW,
+  tomcatOptions,
+  tomcatSeedOptions,
+  versionlessAndDetailsStatementTests,
+} from '@sessionkit/sql/testing';
 import { describe, expect, test } from 'vitest';
 import { MYSQL_SCHEMA_SQL, mysqlDialect, schemaSql, schemaStatements } from '../src/index';
 
 describe('statement shapes (SQL text only, no database)', () => {
-  const statements = allStatements(mysqlDialect);
+  // The default layout without the session-list columns, whose statements have their own block below.
+  const statements = allStatements(mysqlDialect, { columns: { details: null, activeAt: null } });
 
   test('every ? has a value, and no statement reads the database clock', () => {
     for (const [name, statement] of Object.entries({
@@ -99,3 +109,5 @@ describe('DDL (text only, no database)', () => {
     expect(() => schemaSql({ tableName: 'x`; DROP TABLE y; --' })).toThrow(/plain SQL identifier/);
   });
 });
+
+versionlessAndDetailsStatementTests(mysqlDialect, '?', tomcatSeedOptions('tomcat_sessions'));

@@ -7,6 +7,10 @@ export interface Entry {
   /** The session's own expiry, as core decided it. Past: a tombstone, kept until the store agrees. */
   expiresAt: number;
   ownerId: string | null;
+  /** Session-list details (StoredRecord.details), or null. */
+  details: string | null;
+  /** Clock time of the last write or touch of an entry with details (its session list's last active). */
+  activeAt: number | null;
   /** Clock time of the last read or write: what "idle" is measured from. */
   lastAccess: number;
   /** Changed or touched since the last backup. */
@@ -30,12 +34,14 @@ export function markDirty(entry: Entry, now: number): void {
 
 /** A copy of the entry as the store contract returns it. */
 export function toRecord(entry: Entry): StoredRecord {
-  return {
+  const record: StoredRecord = {
     payload: new Uint8Array(entry.payload),
     version: entry.version,
     expiresAt: entry.expiresAt,
     ownerId: entry.ownerId,
   };
+  if (entry.details !== null) record.details = entry.details;
+  return record;
 }
 
 /**

@@ -99,6 +99,8 @@ export class TierCore {
       version: record.version,
       expiresAt,
       ownerId: record.ownerId ?? null,
+      details: record.details ?? null,
+      activeAt: null,
       lastAccess: now,
       dirty: false,
       dirtySince: 0,
@@ -193,6 +195,7 @@ export class TierCore {
         expiresAt,
         ownerId: entry.ownerId,
       };
+      if (entry.details !== null) record.details = entry.details;
       const expected = entry.persistedVersion;
       try {
         await this.call('set', () =>

@@ -2,6 +2,7 @@ import {
   checkSetArguments,
   isSessionError,
   type OwnedSession,
+  SessionConfigError,
   SessionConflictError,
   type SessionStore,
   SessionStoreError,
@@ -77,6 +78,13 @@ class Tier implements TieredStore {
     this.#core = core;
     core.onFirstEntry = () => this.#startTimer();
     const caps = options.store.capabilities;
+    if (caps.assignsVersions) {
+      // Backups compare-and-set against the version the tier wrote last, which such a store does not keep.
+      throw new SessionConfigError(
+        'The persistent tier needs a store that keeps versions as written; this one assigns its own ' +
+          '(capabilities.assignsVersions: a table without a version column). Add a BIGINT version column and map it.',
+      );
+    }
     this.capabilities = Object.freeze({
       // Owner operations need the persistent store's owner index for sessions not in memory.
       listByOwner: caps.listByOwner,
@@ -93,6 +101,11 @@ class Tier implements TieredStore {
       // Its counters reach the manager's stats() as `store`.
       stats: true,
       verify: caps.verify === true,
+      // Details are held in memory and backed up with the session, when the store keeps them.
+      ownerDetails: caps.listByOwner && caps.ownerDetails,
+      // A count would have to merge memory with a store it cannot enumerate (as count above).
+      tally: false,
+      assignsVersions: false,
     });
     this.#backing = options.store;
     Object.defineProperty(this, INSPECT, {
@@ -122,8 +135,9 @@ class Tier implements TieredStore {
   async set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
     // The memory tier answers before the persistent store sees anything, so it checks what a
     // store would reject: a bad value must fail the request now, not a backup minutes later.
-    const { expectedVersion: expected } = checkSetArguments('Tiered store', key, record, options);
+    const { expectedVersion: expected, details } = checkSetArguments('Tiered store', key, record, options);
     const fields = {
+      details,
       // Copied, so a caller reusing its array cannot change the session held in memory.
       payload: new Uint8Array(record.payload),
       version: record.version,
@@ -142,7 +156,7 @@ class Tier implements TieredStore {
       if (entry !== null) {
         // Over a live entry (compare-and-set) or a tombstone (insert): what the tier knows about
         // the copy in the store stays, so the next backup compares against the right version.
-        Object.assign(entry, fields);
+        Object.assign(entry, fields, { activeAt: details === null ? null : now });
         markDirty(entry, now);
         core.accessed(key, entry, now);
         return;
@@ -150,6 +164,7 @@ class Tier implements TieredStore {
       await core.makeRoom(true);
       core.add(key, {
         ...fields,
+        activeAt: details === null ? null : now,
         lastAccess: now,
         dirty: true,
         dirtySince: now,
@@ -169,6 +184,7 @@ class Tier implements TieredStore {
       const entry = await core.resolve(key, now);
       if (entry === null || entry.expiresAt <= now) return false;
       entry.expiresAt = expiresAt;
+      if (entry.details !== null) entry.activeAt = now;
       markDirty(entry, now);
       core.accessed(key, entry, now);
       return true;
@@ -186,12 +202,15 @@ class Tier implements TieredStore {
     if (!store.listByOwner) throw new SessionStoreError('The persistent store has no listByOwner().');
     const listed = await core.call('listByOwner', () => store.listByOwner!(ownerId));
     const now = core.now();
-    const found = new Map<string, number>();
+    const found = new Map<string, OwnedSession>();
     // Memory is authoritative for what it holds; the store's index may still name an old owner.
     for (const [key, entry] of core.entries) {
-      if (entry.ownerId === ownerId && entry.expiresAt > now) found.set(key, entry.expiresAt);
+      if (entry.ownerId === ownerId && entry.expiresAt > now) {
+        const { expiresAt, details, activeAt } = entry;
+        found.set(key, { key, expiresAt, details, lastActiveAt: activeAt });
+      }
     }
-    for (const { key } of listed) {
+    for (const { key, lastActiveAt } of listed) {
       if (core.entries.has(key) || found.has(key)) continue;
       // A corrupt copy is nobody's live session; it must not fail the whole list.
       const record = await core
@@ -200,9 +219,21 @@ class Tier implements TieredStore {
           isSessionError(error, 'SESSION_RECORD_CORRUPT') ? null : Promise.reject(error),
         );
       const expiresAt = record === null ? null : trueExpiryOf(record);
-      if (record?.ownerId === ownerId && expiresAt !== null && expiresAt > now) found.set(key, expiresAt);
+      if (record?.ownerId === ownerId && expiresAt !== null && expiresAt > now) {
+        found.set(key, {
+          key,
+          expiresAt,
+          details: record.details ?? null,
+          lastActiveAt: lastActiveAt ?? null,
+        });
+      }
     }
-    return [...found].map(([key, expiresAt]) => ({ key, expiresAt }));
+    return [...found.values()];
+  }
+
+  async destroyOwned(ownerId: string, key: string): Promise<boolean> {
+    checkKey(key, 'destroyOwned');
+    return this.#core.lock.run(key, () => this.#destroy(key, ownerId));
   }
 
   async destroyByOwner(ownerId: string): Promise<number> {

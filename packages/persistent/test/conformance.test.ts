@@ -28,6 +28,7 @@ const METHODS = [
   'destroy',
   'listByOwner',
   'destroyByOwner',
+  'destroyOwned',
   'clear',
   'prune',
 ] as const;

@@ -3,4 +3,5 @@ import { postgresKit } from './helpers';
 
 const kit = await postgresKit();
 coreConcurrencyTests(kit);
+coreConcurrencyTests(kit, { tomcatSeed: true });
 pruneTrafficTests(kit);

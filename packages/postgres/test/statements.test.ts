@@ -1,9 +1,19 @@
-import { allStatements, DB_CLOCK, NOW, placeholderCount, ROW, tomcatOptions } from '@sessionkit/sql/testing';
+import {
+  allStatements,
+  DB_CLOCK,
+  NOW,
+  placeholderCount,
+  ROW,
+  tomcatOptions,
+  tomcatSeedOptions,
+  versionlessAndDetailsStatementTests,
+} from '@sessionkit/sql/testing';
 import { describe, expect, test } from 'vitest';
 import { POSTGRES_SCHEMA_SQL, postgresDialect, schemaSql, schemaStatements } from '../src/index';
 
 describe('statement shapes (SQL text only, no database)', () => {
-  const statements = allStatements(postgresDialect);
+  // The default layout without the session-list columns, whose statements have their own block below.
+  const statements = allStatements(postgresDialect, { columns: { details: null, activeAt: null } });
 
   test('every placeholder has a value, and no statement reads the database clock', () => {
     for (const [name, statement] of Object.entries({
@@ -127,3 +137,5 @@ describe('DDL (text only, no database)', () => {
     expect(() => schemaSql({ tableName: 'a'.repeat(64) })).toThrow(/at most 63/);
   });
 });
+
+versionlessAndDetailsStatementTests(postgresDialect, '$', tomcatSeedOptions('tomcat_sessions'));

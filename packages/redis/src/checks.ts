@@ -50,12 +50,12 @@ export function checkSet(
   record: StoredRecord,
   options: SetOptions | undefined,
   capabilities: StoreCapabilities,
-): { ownerId: string | null; replaces: string | undefined } {
-  const { ownerId, replaces } = checkSetArguments(STORE, key, record, options, capabilities);
+): { ownerId: string | null; replaces: string | undefined; details: string | null } {
+  const { ownerId, replaces, details } = checkSetArguments(STORE, key, record, options, capabilities);
   if (!Number.isSafeInteger(record.expiresAt)) {
     throw invalid(`record.expiresAt must be an integer epoch ms (got ${record.expiresAt})`);
   }
-  return { ownerId, replaces };
+  return { ownerId, replaces, details };
 }
 
 export function validateIoredisClient(client: IoredisClientLike): void {

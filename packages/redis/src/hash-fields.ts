@@ -8,7 +8,7 @@ import { isWrongType } from './checks';
 import type { RedisCommands } from './client';
 
 /**
- * The session hash's p, v, e and o fields; null when the key does not exist. A key of another
+ * The session hash's p, v, e, o and m fields; null when the key does not exist. A key of another
  * type answers every hash command with WRONGTYPE; it is reported as a corrupt record rather than
  * as an outage, so core removes it instead of failing every request that carries the cookie
  * (see the README, "Corrupt records").
@@ -20,7 +20,7 @@ export async function readHash(
 ): Promise<(Buffer | null)[] | null> {
   let fields: (Buffer | null)[];
   try {
-    fields = await client.hmgetBuffer(sessionKey, 'p', 'v', 'e', 'o');
+    fields = await client.hmgetBuffer(sessionKey, 'p', 'v', 'e', 'o', 'm');
   } catch (error) {
     if (isWrongType(error)) {
       throw new SessionCorruptRecordError(storageKey, 'the Redis key holds another type than a hash', {

@@ -31,7 +31,9 @@ export interface RedisStoreOptions {
 
 /** A sessionkit store on Redis; every optional operation except `prune` is available. */
 export interface RedisStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'close' | 'verify'> {
+  extends StoreWith<
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'close' | 'verify'
+  > {
   /** The validated key prefix. */
   readonly prefix: string;
   /** Resolves at once: the store opens nothing of its own, and never quits the app's client. */
@@ -48,6 +50,8 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   nativeExpiry: true,
   replaceOnInsert: true,
   verify: true,
+  ownerDetails: true,
+  tally: true,
 });
 
 /**
@@ -91,7 +95,7 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
         if (!isExact(storageKey)) return null;
         const fields = await readHash(client, keys.session(storageKey), storageKey);
         if (fields === null) return null;
-        const [payload, version, expiresAt, ownerId] = fields;
+        const [payload, version, expiresAt, ownerId, details] = fields;
         // Every field is checked by core's validator: a hash written by anything but this store
         // (`HSET key v abc`) is corrupt, never a live session whose writes all fail.
         const record = readStoredRecord(storageKey, {
@@ -99,6 +103,7 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
           version: version?.toString(),
           expiresAt: expiresAt?.toString(),
           ownerId: ownerId?.toString('utf8'),
+          details: details?.toString('utf8'),
         });
         // Redis removes the key itself, but a read in the same millisecond, or a Redis clock that
         // lags the app's, could still see it.
@@ -107,7 +112,7 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
 
     set: (storageKey, record, setOptions?: SetOptions) =>
       attempt('set', async () => {
-        const { ownerId, replaces } = checkSet(storageKey, record, setOptions, capabilities);
+        const { ownerId, replaces, details } = checkSet(storageKey, record, setOptions, capabilities);
         if (!isExact(storageKey) || (ownerId !== null && !isExact(ownerId))) {
           throw invalid('the key or owner id is not well-formed Unicode (it has a lone surrogate)');
         }
@@ -123,7 +128,7 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
           payload,
           record.version,
           record.expiresAt,
-          ownerId === null ? '0' : '1',
+          ownerId === null ? '0' : details === null ? '1' : '2',
           ownerId ?? '',
           setOptions?.expectedVersion ?? '',
           now,
@@ -135,6 +140,7 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
           expiresAt: record.expiresAt,
           now,
           args,
+          details,
         });
         if (!written) {
           throw new SessionConflictError(
@@ -230,17 +236,64 @@ export function createRedisStore(appClient: RedisClientLike, options: RedisStore
           const batch = members.slice(i, i + BATCH);
           const rows = await Promise.all(
             // A key of another type is no session of this owner (and no reason to fail the list).
-            batch.map((member) => hashFields(client, keys.session(member), 'e', 'o')),
+            batch.map((member) => hashFields(client, keys.session(member), 'e', 'o', 'm', 'a')),
           );
-          rows.forEach(([expiresAt, owner], j) => {
+          rows.forEach(([expiresAt, owner, details, activeAt], j) => {
             // Verified against the session itself: the entry may be stale (destroyed, expired,
             // moved to another owner, or a failed write).
             if (!expiresAt || !owner || owner.toString('utf8') !== ownerId) return;
             const expiry = Number(expiresAt.toString());
-            if (expiry > now) listed.push({ key: batch[j] as string, expiresAt: expiry });
+            if (expiry <= now) return;
+            listed.push({
+              key: batch[j] as string,
+              expiresAt: expiry,
+              details: details ? details.toString('utf8') : null,
+              lastActiveAt: activeAt ? Number(activeAt.toString()) : null,
+            });
           });
         }
         return listed;
+      }),
+
+    destroyOwned: (ownerId, storageKey) =>
+      attempt('destroyOwned', async () => {
+        if (!isExact(ownerId) || !isExact(storageKey)) return false;
+        // One script reads the owner and deletes: a session that moved to another owner stays.
+        const result = await runScript(
+          client,
+          DESTROY_IF_OWNED_SCRIPT,
+          [keys.session(storageKey)],
+          [ownerId, Date.now()],
+        );
+        if (result !== -1) await client.zrem(keys.owner(ownerId), storageKey);
+        return result === 1;
+      }),
+
+    tally: () =>
+      attempt('tally', async () => {
+        // A walk of every session key (SCAN, then the owner field of each): an operator's
+        // command, never a request's. Expired keys are gone already: Redis expires them itself.
+        let live = 0;
+        let owned = 0;
+        const owners = new Set<string>();
+        const now = Date.now();
+        for (const node of await connection.masters()) {
+          const seen = new Set<string>();
+          await scanAll(node, keys.sessionPattern, scanCount, async (batch) => {
+            const fresh = batch.filter((key) => !seen.has(key));
+            for (const key of fresh) seen.add(key);
+            const rows = await Promise.all(fresh.map((key) => hashFields(node, key, 'e', 'o')));
+            for (const [expiresAt, owner] of rows) {
+              if (!expiresAt || !(Number(expiresAt.toString()) > now)) continue;
+              live++;
+              if (owner) {
+                owned++;
+                owners.add(owner.toString('utf8'));
+              }
+            }
+          });
+        }
+        return { live, expired: null, owned, owners: owners.size };
       }),
 
     count: () =>

@@ -25,8 +25,9 @@ function lua(source: string): LuaScript {
 }
 
 // Insert or compare-and-set the session hash `sk` (returns 0 from the script on conflict).
-// ARGV: payload, version, expiresAt, hasOwner ('1' | '0'), ownerId, expectedVersion ('' for an
-// insert), now.
+// ARGV: payload, version, expiresAt, hasOwner ('1' | '0', or '2': an owner and session-list
+// details, which are then the LAST argument of every script), ownerId, expectedVersion ('' for
+// an insert), now. With details, 'm' holds them and 'a' the time of the write (last active).
 // A key that is not a well-formed session (another type, a field missing or not a number) is
 // not live: an insert replaces it and a compare-and-set conflicts, as for a missing record.
 const SET_BODY = `
@@ -44,7 +45,9 @@ elseif not live or tonumber(current[1]) ~= tonumber(ARGV[6]) then
   return 0
 end
 redis.call('DEL', sk)
-if ARGV[4] == '1' then
+if ARGV[4] == '2' then
+  redis.call('HSET', sk, 'p', ARGV[1], 'v', ARGV[2], 'e', ARGV[3], 'o', ARGV[5], 'm', ARGV[#ARGV], 'a', ARGV[7])
+elseif ARGV[4] == '1' then
   redis.call('HSET', sk, 'p', ARGV[1], 'v', ARGV[2], 'e', ARGV[3], 'o', ARGV[5])
 else
   redis.call('HSET', sk, 'p', ARGV[1], 'v', ARGV[2], 'e', ARGV[3])
@@ -93,7 +96,7 @@ local leftover = 1
 local kind = redis.call('TYPE', old).ok
 if kind == 'hash' then
   local o = redis.call('HGET', old, 'o')
-  if o and ok and ARGV[4] == '1' and o == ARGV[5] then
+  if o and ok and ARGV[4] ~= '0' and o == ARGV[5] then
     redis.call('ZREM', ok, oldMember)
   elseif o then
     leftover = o
@@ -136,6 +139,8 @@ if not e or e <= tonumber(ARGV[4]) then return 0 end
 local hasOwner = current[2] and '1' or '0'
 if hasOwner ~= ARGV[2] or (current[2] and current[2] ~= ARGV[3]) then return -1 end
 redis.call('HSET', KEYS[1], 'e', ARGV[1])
+-- A session with session-list details keeps its last-active time.
+if redis.call('HEXISTS', KEYS[1], 'm') == 1 then redis.call('HSET', KEYS[1], 'a', ARGV[4]) end
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
 return 1
 `);

@@ -13,6 +13,8 @@ import {
   SET_SCRIPT,
 } from './scripts';
 
+const NONE: readonly RedisArg[] = Object.freeze([]);
+
 /** One checked `set()` call. */
 export interface SessionWrite {
   storageKey: string;
@@ -23,6 +25,8 @@ export interface SessionWrite {
   now: number;
   /** The ARGV of SET_SCRIPT. */
   args: RedisArg[];
+  /** Session-list details; when present, the last argument of whichever script runs. */
+  details: string | null;
 }
 
 /** Adds the session to its owner's index. On a Cluster, always BEFORE the session write: see writeSession. */
@@ -44,7 +48,11 @@ export async function writeSession(
   write: SessionWrite,
 ): Promise<boolean> {
   const client = connection.commands;
-  const { storageKey, ownerId, replaces, args } = write;
+  const { storageKey, ownerId, replaces, details } = write;
+  // Details go last (SET_BODY reads ARGV[#ARGV]), after the arguments each script adds; a write
+  // without them allocates nothing for it.
+  const last: readonly RedisArg[] = details === null ? NONE : [details];
+  const args = write.args;
   const session = keys.session(storageKey);
   if (replaces !== undefined) {
     // The insert, its index entry, the old session's deletion and (when the old session had no
@@ -52,12 +60,12 @@ export async function writeSession(
     const replaced = keys.session(replaces);
     const written =
       ownerId === null
-        ? await runScript(client, REPLACE_SCRIPT, [session, replaced], [...args, replaces])
+        ? await runScript(client, REPLACE_SCRIPT, [session, replaced], [...args, replaces, ...last])
         : await runScript(
             client,
             REPLACE_INDEXED_SCRIPT,
             [session, keys.owner(ownerId), replaced],
-            [...args, storageKey, replaces],
+            [...args, storageKey, replaces, ...last],
           );
     if (typeof written === 'string') {
       // The old session belonged to another user, whose index the script was not given. Best
@@ -69,15 +77,18 @@ export async function writeSession(
     return written === 1;
   }
   if (ownerId === null) return (await runScript(client, SET_SCRIPT, [session], args)) === 1;
+  const withDetails = last.length === 0 ? args : [...args, ...last];
   if (!connection.isCluster) {
     // One key space: the session and its index entry in one script, one round trip.
     const sessionAndOwner = [session, keys.owner(ownerId)];
-    return (await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey])) === 1;
+    return (
+      (await runScript(client, SET_INDEXED_SCRIPT, sessionAndOwner, [...args, storageKey, ...last])) === 1
+    );
   }
   // A Cluster puts the owner index and the session in different slots, so no single script can
   // update both. The index is written first: if the session write then fails or conflicts, the
   // index holds an extra entry, which readers verify against the session and ignore. The other
   // order could leave a live session that destroyByOwner() ("log me out everywhere") cannot find.
   await indexSession(client, keys, ownerId, storageKey, write.expiresAt, write.now);
-  return (await runScript(client, SET_SCRIPT, [session], args)) === 1;
+  return (await runScript(client, SET_SCRIPT, [session], withDetails)) === 1;
 }

@@ -103,6 +103,9 @@ describe('createRedisStore options', () => {
       nativeExpiry: true,
       replaceOnInsert: true,
       verify: true,
+      ownerDetails: true,
+      tally: true,
+      assignsVersions: false,
     });
   });
 

@@ -9,8 +9,13 @@ import { assertIdentifier, parseTableName, type QualifiedName } from './identifi
 export interface SqlColumnNames {
   /** The storage key core hands over (a SHA-256 of the session ID). Must be the primary key. @default 'session_key' */
   key?: string;
-  /** The compare-and-set token, a 64-bit integer. @default 'version' */
-  version?: string;
+  /**
+   * The compare-and-set token, a 64-bit integer. `null` for a table without one (Tomcat's layout
+   * as it is): then `expiry` must be given, and its last-access column, kept strictly increasing
+   * by the store, is the token (see the README, "A table without a version column").
+   * @default 'version'
+   */
+  version?: string | null;
   /** The sealed session envelope, a binary column. @default 'payload' */
   payload?: string;
   /** Absolute expiry, BIGINT epoch milliseconds. Not allowed together with `expiry`. @default 'expires_at' */
@@ -25,6 +30,15 @@ export interface SqlColumnNames {
   ownerId?: string | null;
   /** The app / namespace column that lets several apps share one table; `null` when the table has none. @default 'app' */
   namespace?: string | null;
+  /**
+   * What a user's session list shows about a session (created-at and the metadata recorded at
+   * login, as text core writes; at most 1024 characters); `null` when the table has none (then
+   * `listSessions` shows no metadata and `revokeSession` is unavailable).
+   * @default 'details'
+   */
+  details?: string | null;
+  /** When the session was last written or touched, BIGINT epoch ms; `null` when the table has none. @default 'active_at' */
+  activeAt?: string | null;
 }
 
 /**
@@ -86,12 +100,15 @@ export type ExpiryMapping =
 export interface TableMapping {
   table: QualifiedName;
   key: string;
-  version: string;
+  /** null: no version column; the idle expiry's last-access column is the token. */
+  version: string | null;
   payload: string;
   expiry: ExpiryMapping;
   createdAt: string | null;
   ownerId: string | null;
   namespace: string | null;
+  details: string | null;
+  activeAt: string | null;
   /** The value of the namespace column for this store. */
   namespaceValue: string;
   fixedValues: ReadonlyArray<readonly [column: string, value: SqlFixedValue]>;
@@ -116,6 +133,8 @@ export const DEFAULT_COLUMNS = Object.freeze({
   createdAt: 'created_at',
   ownerId: 'owner_id',
   namespace: 'app',
+  details: 'details',
+  activeAt: 'active_at',
 } as const);
 
 /** setTimeout turns longer delays into 1 ms, which would prune in a tight loop. */
@@ -164,11 +183,11 @@ export function resolveMapping(options: SqlStoreOptions, context: string): Table
       fail(`columns.${name} is not a column option; use one of ${[...COLUMN_NAMES].join(', ')}.`);
     }
   }
-  const required = (name: 'key' | 'version' | 'payload') => {
+  const required = (name: 'key' | 'payload') => {
     if (columns[name] === null) fail(`columns.${name} cannot be null: the store needs that column.`);
     return assertIdentifier(columns[name] ?? DEFAULT_COLUMNS[name], `columns.${name}`, context);
   };
-  const optional = (name: 'createdAt' | 'ownerId' | 'namespace') => {
+  const optional = (name: 'version' | 'createdAt' | 'ownerId' | 'namespace' | 'details' | 'activeAt') => {
     const value = columns[name];
     if (value === null) return null;
     return assertIdentifier(value ?? DEFAULT_COLUMNS[name], `columns.${name} (or null)`, context);
@@ -227,15 +246,30 @@ export function resolveMapping(options: SqlStoreOptions, context: string): Table
   const mapping: TableMapping = {
     table,
     key: required('key'),
-    version: required('version'),
+    version: optional('version'),
     payload: required('payload'),
     expiry,
     createdAt: optional('createdAt'),
     ownerId: optional('ownerId'),
     namespace,
+    // A table without an owner column has no session list: no details column unless named.
+    details: columns.ownerId === null && columns.details === undefined ? null : optional('details'),
+    activeAt: optional('activeAt'),
     namespaceValue,
     fixedValues,
   };
+  if (mapping.version === null && expiry.kind !== 'idle') {
+    fail(
+      'columns.version is null, which needs `expiry` ({ lastAccessColumn, maxInactiveColumn }): without a ' +
+        'version column the last-access column, kept strictly increasing, is the compare-and-set token. ' +
+        'Map both, or add a BIGINT version column.',
+    );
+  }
+  if (mapping.details !== null && mapping.ownerId === null) {
+    fail(
+      'columns.details needs columns.ownerId: details are kept for a session list, which needs the owner column.',
+    );
+  }
   assertDistinct(mapping, fail);
   return mapping;
 }
@@ -252,6 +286,8 @@ function assertDistinct(mapping: TableMapping, fail: (message: string) => never)
     mapping.createdAt,
     mapping.ownerId,
     mapping.namespace,
+    mapping.details,
+    mapping.activeAt,
     ...mapping.fixedValues.map(([column]) => column),
   ].filter((name): name is string => name !== null);
   const seen = new Set<string>();

@@ -13,7 +13,9 @@ export type SqlSchemaOptions = Pick<SqlStoreOptions, 'tableName' | 'columns'>;
  * - namespace: text, NOT NULL, default '';
  * - version, expires_at, created_at: BIGINT (epoch milliseconds for the last two);
  * - payload: the dialect's large binary type;
- * - owner_id: nullable text compared byte for byte.
+ * - owner_id: nullable text compared byte for byte;
+ * - details: nullable text of up to 1024 characters (a session list's created-at and metadata);
+ * - active_at: nullable BIGINT, epoch ms of the last write or touch.
  */
 export interface SchemaLayout {
   table: QualifiedName;
@@ -24,6 +26,8 @@ export interface SchemaLayout {
   expiresAt: string;
   createdAt: string | null;
   ownerId: string | null;
+  details: string | null;
+  activeAt: string | null;
   /** On (namespace, expires_at): prune, count and the expiry filter of every read. */
   expiresIndex: { name: string; columns: string[] };
   /** On (owner_id, namespace): listByOwner and destroyByOwner. */
@@ -55,11 +59,14 @@ export function layoutOf(mapping: TableMapping, context: string): SchemaLayout {
     table: mapping.table,
     key: mapping.key,
     namespace: mapping.namespace,
-    version: mapping.version,
+    // Never null here: a table without a version column is mapped with `expiry`, refused above.
+    version: mapping.version as string,
     payload: mapping.payload,
     expiresAt: mapping.expiry.column,
     createdAt: mapping.createdAt,
     ownerId: mapping.ownerId,
+    details: mapping.details,
+    activeAt: mapping.activeAt,
     expiresIndex: { name: indexName(mapping.table.name, 'expires_idx'), columns: expiresColumns },
     ownerIndex:
       mapping.ownerId === null
@@ -105,6 +112,8 @@ export interface ColumnTypes {
   emptyText: string;
   /** The primary key clause's keyword (`PRIMARY KEY`, or `PRIMARY KEY CLUSTERED`). */
   primaryKey: string;
+  /** Session-list details: text of up to 1024 characters. @default 'VARCHAR(1024)' */
+  detailsText?: string;
 }
 
 /**
@@ -135,6 +144,10 @@ export function tableDefinition(
     `${quote(layout.expiresAt)} BIGINT NOT NULL`,
     ...(layout.createdAt === null ? [] : [`${quote(layout.createdAt)} BIGINT NOT NULL`]),
     ...(layout.ownerId === null ? [] : [`${quote(layout.ownerId)} ${text} NULL`]),
+    ...(layout.details === null
+      ? []
+      : [`${quote(layout.details)} ${types.detailsText ?? 'VARCHAR(1024)'} NULL`]),
+    ...(layout.activeAt === null ? [] : [`${quote(layout.activeAt)} BIGINT NULL`]),
     `${types.primaryKey} (${quote(layout.key)})`,
   ];
   return { table, columns };

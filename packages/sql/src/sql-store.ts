@@ -1,6 +1,7 @@
 import {
   checkSetArguments,
   NO_CAPABILITIES,
+  type OptionalStoreOperation,
   type OwnedSession,
   readStoredRecord,
   SessionConfigError,
@@ -9,6 +10,7 @@ import {
   type SetOptions,
   type StoreCapabilities,
   type StoredRecord,
+  type StoreTally,
   type StoreWith,
   type VerifyOptions,
   type VerifyReport,
@@ -17,7 +19,7 @@ import { assertStorable, isStorable, normalizeExpiry } from './checks';
 import type { SqlDialect, SqlExecutor } from './dialect';
 import { executeWithRetry, textOf, toSessionError } from './execution';
 import { formatTableName } from './identifiers';
-import { ALIAS, TableSql } from './internal-do-not-import/table-sql';
+import { ALIAS, TableSql, versionlessAccess } from './internal-do-not-import/table-sql';
 import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
 import { layoutOf } from './schema';
@@ -26,7 +28,9 @@ import { type SqlVerifySpec, verifySqlStore } from './verify';
 
 /** A SQL session store: every optional operation, plus `createSchema()`. */
 export interface SqlStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune' | 'close'> {
+  extends StoreWith<
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'prune' | 'close'
+  > {
   /** The table, as configured (`table` or `schema.table`). */
   readonly tableName: string;
   /** The value of the namespace column this store reads and writes. */
@@ -103,6 +107,9 @@ class SqlSessionStore implements SqlStore {
       prune: true,
       replaceOnInsert: setup.dialect.insertReplacing !== undefined,
       verify: setup.verify !== undefined,
+      ownerDetails: owners && options.mapping.details !== null,
+      tally: true,
+      assignsVersions: this.#sql.versionless,
     });
     this.#verify = setup.verify;
     this.#timer =
@@ -135,12 +142,13 @@ class SqlSessionStore implements SqlStore {
         version: row[ALIAS.version],
         expiresAt: row[ALIAS.expiresAt],
         ownerId: this.#sql.ownerId === null ? null : textOf(row[ALIAS.ownerId]),
+        details: this.#sql.details === null ? null : textOf(row[ALIAS.details]),
       });
       return record.expiresAt > now ? record : null;
     });
   }
 
-  set(key: string, record: StoredRecord, options?: SetOptions): Promise<void> {
+  set(key: string, record: StoredRecord, options?: SetOptions): Promise<void | number> {
     return this.#run('set', async () => {
       const checked = checkSetArguments(`${this.#label} store`, key, record, options, this.capabilities);
       assertStorable(key, 'key', this.#label);
@@ -148,29 +156,46 @@ class SqlSessionStore implements SqlStore {
         checked.ownerId === null ? null : assertStorable(checked.ownerId, 'ownerId', this.#label);
       if (ownerId !== null && this.#sql.ownerId === null) {
         throw new SessionStoreError(
-          `${this.#label} store set: the session has an owner but ${this.tableName} has no owner column ` +
-            '(columns.ownerId is null); map one to store sessions bound to a user.',
+          `${this.#label} store set: the session has an owner, but ${this.#noOwner()}`,
         );
       }
+      if (checked.details !== null && this.#sql.details === null) {
+        throw new SessionStoreError(
+          `${this.#label} store set: the session has session-list details, but ${this.#noDetails()}`,
+        );
+      }
+      const now = Date.now();
+      const expiresAt = normalizeExpiry(record.expiresAt, this.#label, 'set');
+      const { expectedVersion: expected, replaces } = checked;
+      // Without a version column the token is last access, strictly above the one replaced (and
+      // never behind this clock): two writers that read the same row cannot both match it.
+      const version = this.#sql.versionless
+        ? versionlessAccess(expected === undefined ? now : Math.max(now, expected + 1), expiresAt)
+        : record.version;
       const row: InsertRow = {
         key,
-        version: record.version,
+        version,
         payload: record.payload,
-        expiresAt: normalizeExpiry(record.expiresAt, this.#label, 'set'),
+        expiresAt,
         ownerId,
-        now: Date.now(),
+        details: checked.details,
+        now,
       };
-      const { expectedVersion: expected, replaces } = checked;
-      // A key that could never be stored holds no row: there is nothing to replace.
-      if (expected === undefined && replaces !== undefined && isStorable(replaces)) {
-        const statement = this.#dialect.insertReplacing!(this.#sql, row, replaces);
-        if ((await this.#write(statement)) === 0) throw new SessionConflictError();
-        return;
-      }
-      if (expected === undefined) return this.#insert(row);
-      if ((await this.#write(this.#sql.updateIfVersion(row, expected))) === 0)
-        throw new SessionConflictError();
+      await this.#save(row, expected, replaces);
+      return this.#sql.versionless ? version : undefined;
     });
+  }
+
+  /** The write of a checked set: an insert (replacing another key, or not) or a compare-and-set. */
+  async #save(row: InsertRow, expected: number | undefined, replaces: string | undefined): Promise<void> {
+    // A key that could never be stored holds no row: there is nothing to replace.
+    if (expected === undefined && replaces !== undefined && isStorable(replaces)) {
+      const statement = this.#dialect.insertReplacing!(this.#sql, row, replaces);
+      if ((await this.#write(statement)) === 0) throw new SessionConflictError();
+      return;
+    }
+    if (expected === undefined) return this.#insert(row);
+    if ((await this.#write(this.#sql.updateIfVersion(row, expected))) === 0) throw new SessionConflictError();
   }
 
   touch(key: string, expiresAt: number): Promise<boolean> {
@@ -208,11 +233,69 @@ class SqlSessionStore implements SqlStore {
       const column = this.#ownerColumn('listByOwner');
       if (!this.#lookupOwner(ownerId)) return [];
       const { rows } = await this.#exec(this.#sql.listOwner(column, ownerId, Date.now()));
-      return rows.map((row) => ({
-        key: textOf(row[ALIAS.key]) ?? '',
-        expiresAt: Number(row[ALIAS.expiresAt]),
-      }));
+      return rows.map((row) => {
+        const activeAt = row[ALIAS.activeAt];
+        return {
+          key: textOf(row[ALIAS.key]) ?? '',
+          expiresAt: Number(row[ALIAS.expiresAt]),
+          details: textOf(row[ALIAS.details]),
+          lastActiveAt: activeAt === null || activeAt === undefined ? null : Number(activeAt),
+        };
+      });
     });
+  }
+
+  destroyOwned(ownerId: string, key: string): Promise<boolean> {
+    return this.#run('destroyOwned', async () => {
+      const column = this.#ownerColumn('destroyOwned');
+      if (!this.#lookupOwner(ownerId) || !this.#lookupKey(key)) return false;
+      const now = Date.now();
+      // One statement per state, each matching key and owner together: a row that moved to another
+      // owner is never matched, however the two calls interleave with writes.
+      if ((await this.#write(this.#sql.deleteOwnedKey(column, ownerId, key, now, true))) > 0) return true;
+      await this.#write(this.#sql.deleteOwnedKey(column, ownerId, key, now, false));
+      return false;
+    });
+  }
+
+  tally(): Promise<StoreTally> {
+    return this.#run('tally', async () => {
+      const { rows } = await this.#exec(this.#sql.stats(Date.now()));
+      const row = rows[0] ?? {};
+      const number = (value: unknown) => (value === null || value === undefined ? 0 : Number(value));
+      return {
+        live: number(row[ALIAS.live]),
+        expired: number(row[ALIAS.expired]),
+        owned: number(row[ALIAS.owned]),
+        owners: number(row[ALIAS.owners]),
+      };
+    });
+  }
+
+  unsupportedReason(operation: OptionalStoreOperation): string | undefined {
+    const owners = ['listByOwner', 'destroyByOwner', 'destroyOwned'];
+    if (owners.includes(operation) && this.#sql.ownerId === null)
+      return `${this.#context}: ${this.#noOwner()}`;
+    if (operation === 'destroyOwned' && this.#sql.details === null)
+      return `${this.#context}: ${this.#noDetails()}`;
+    return undefined;
+  }
+
+  #noOwner(): string {
+    return (
+      `${this.tableName} has no owner column (columns.ownerId is null). Add a nullable text column for it, ` +
+      `e.g. ALTER TABLE ${this.#sql.table} ADD ${this.#sql.q('sk_owner_id')} VARCHAR(255) NULL, index it with the ` +
+      `namespace column, and map it with columns: { ownerId: 'sk_owner_id' }.`
+    );
+  }
+
+  #noDetails(): string {
+    return (
+      `${this.tableName} has no details column (columns.details is null). Add a nullable text column of 1024 ` +
+      `characters and a nullable BIGINT, e.g. ALTER TABLE ${this.#sql.table} ADD ${this.#sql.q('details')} ` +
+      `VARCHAR(1024) NULL, ADD ${this.#sql.q('active_at')} BIGINT NULL, and map them with columns: ` +
+      `{ details: 'details', activeAt: 'active_at' }.`
+    );
   }
 
   count(): Promise<number> {
@@ -362,12 +445,10 @@ class SqlSessionStore implements SqlStore {
     return isStorable(ownerId);
   }
 
-  #ownerColumn(operation: string): string {
-    if (this.#sql.ownerId === null) {
-      throw new SessionConfigError(
-        `${this.#context}: ${operation}() needs an owner column, but columns.ownerId is null ` +
-          `(capabilities.${operation} is false).`,
-      );
+  #ownerColumn(operation: OptionalStoreOperation): string {
+    const reason = this.unsupportedReason(operation);
+    if (reason !== undefined || this.#sql.ownerId === null) {
+      throw new SessionConfigError(`${reason ?? this.#context}: ${operation}() is unavailable.`);
     }
     return this.#sql.ownerId;
   }

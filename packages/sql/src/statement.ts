@@ -29,6 +29,8 @@ export interface InsertRow {
   payload: Uint8Array;
   expiresAt: number;
   ownerId: string | null;
+  /** The session-list details (StoredRecord.details), or null. */
+  details: string | null;
   /** The app clock at the time of the call. */
   now: number;
 }

@@ -23,10 +23,21 @@ export {
   testTable,
   tomcatOptions,
   tomcatRawLayout,
+  tomcatSeedOptions,
+  tomcatSeedRawLayout,
+  tomcatSeedSetup,
+  tomcatSeedTable,
   tomcatSetup,
 } from './testing/kit';
 export { pruneTrafficTests } from './testing/prune-traffic';
-export { allStatements, DB_CLOCK, NOW, placeholderCount, ROW } from './testing/statements';
+export {
+  allStatements,
+  DB_CLOCK,
+  NOW,
+  placeholderCount,
+  ROW,
+  versionlessAndDetailsStatementTests,
+} from './testing/statements';
 export {
   type VerifyAccess,
   verifyAccessTests,

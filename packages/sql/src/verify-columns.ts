@@ -36,7 +36,7 @@ export interface SqlVerifySpec {
   /** `ALTER TABLE <table> ADD [COLUMN] <column> <definition>` in the dialect's words. */
   addColumn(table: string, column: string, definition: string): string;
   /** The types the schema generator uses, so an added column matches a generated table. */
-  types: Pick<ColumnTypes, 'text' | 'bytes' | 'emptyText'>;
+  types: Pick<ColumnTypes, 'text' | 'bytes' | 'emptyText' | 'detailsText'>;
   /** The command that creates the default table, for the missing-table fix. */
   createHint: string;
 }
@@ -64,13 +64,6 @@ export function neededColumns(mapping: TableMapping, types: SqlVerifySpec['types
       definition: `${types.text} NOT NULL`,
     },
     {
-      role: 'version',
-      name: mapping.version,
-      families: ['bigint', 'int'],
-      nullable: false,
-      definition: 'BIGINT NOT NULL DEFAULT 0',
-    },
-    {
       role: 'payload',
       name: mapping.payload,
       families: ['binary'],
@@ -78,6 +71,16 @@ export function neededColumns(mapping: TableMapping, types: SqlVerifySpec['types
       definition: `${types.bytes} NULL`,
     },
   ];
+  // No version column (a table mapped as it is): the last-access column is the token instead.
+  if (mapping.version !== null) {
+    needed.push({
+      role: 'version',
+      name: mapping.version,
+      families: ['bigint', 'int'],
+      nullable: false,
+      definition: 'BIGINT NOT NULL DEFAULT 0',
+    });
+  }
   if (mapping.expiry.kind === 'absolute') {
     needed.push({
       role: 'expiresAt',
@@ -129,6 +132,25 @@ export function neededColumns(mapping: TableMapping, types: SqlVerifySpec['types
       families: ['text'],
       nullable: false,
       definition: `${types.text} NOT NULL DEFAULT ${types.emptyText}`,
+    });
+  }
+  // The session list's columns (nullable: written only for sessions with details).
+  if (mapping.details !== null) {
+    needed.push({
+      role: 'details',
+      name: mapping.details,
+      families: ['text'],
+      nullable: true,
+      definition: `${types.detailsText ?? 'VARCHAR(1024)'} NULL`,
+    });
+  }
+  if (mapping.activeAt !== null) {
+    needed.push({
+      role: 'activeAt',
+      name: mapping.activeAt,
+      families: INTEGER,
+      nullable: true,
+      definition: 'BIGINT NULL',
     });
   }
   for (const [column, value] of mapping.fixedValues) {

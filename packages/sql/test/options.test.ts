@@ -25,6 +25,8 @@ describe('resolveSqlOptions', () => {
       createdAt: 'created_at',
       ownerId: 'owner_id',
       namespace: 'app',
+      details: 'details',
+      activeAt: 'active_at',
       namespaceValue: '',
       fixedValues: [],
     });
@@ -40,7 +42,9 @@ describe('resolveSqlOptions', () => {
     expect(configError({ columns: { key: 'bad name' } })).toMatch(
       /columns\.key must be a plain SQL identifier/,
     );
-    expect(configError({ columns: { version: null } })).toMatch(/columns\.version cannot be null/);
+    expect(configError({ columns: { version: null } })).toMatch(
+      /columns\.version is null, which needs `expiry`/,
+    );
     expect(configError({ columns: { payload: 'data', version: 'DATA' } })).toMatch(/mapped twice/);
     expect(configError({ fixedValues: { payload: 'x' } })).toMatch(/mapped twice/);
     expect(configError({ fixedValues: { 'x y': 1 } })).toMatch(/fixedValues column/);

@@ -11,7 +11,7 @@ const ROUNDS = 10;
  * SessionConflictError (never a deadlock, a duplicate-key error or a timeout). Returns the
  * winner's index.
  */
-async function exactlyOneWins(writes: Array<Promise<void>>, what: string): Promise<number> {
+async function exactlyOneWins(writes: Array<Promise<unknown>>, what: string): Promise<number> {
   const results = await Promise.allSettled(writes);
   const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
   for (const result of results) {

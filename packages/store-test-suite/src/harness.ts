@@ -14,6 +14,7 @@ import {
 } from '@sessionkit/core';
 import { assert, expect, type TestContext, test } from 'vitest';
 import type { ConformanceOptions, ConformanceTarget, RawReader, RawRecord, RawWriter } from './types';
+import { translateVersions } from './versions';
 
 /** The options every topical file receives, with defaults applied. */
 export interface Suite {
@@ -58,7 +59,8 @@ export function storeTest(
     const open = async () => {
       const target = await suite.setup();
       targets.push(target);
-      return { store: guardStore(target.store), raw: target.raw, rawWriter: target.rawWriter };
+      const { store, raw } = translateVersions(guardStore(target.store), target.raw);
+      return { store, raw, rawWriter: target.rawWriter };
     };
     let failed = false;
     let failure: unknown;
@@ -84,6 +86,9 @@ export function storeTest(
 function missingCapability(capability: Capability): string {
   if (capability === 'nativeExpiry')
     return 'store declares no native expiry (capabilities.nativeExpiry is false)';
+  if (capability === 'ownerDetails') {
+    return 'store keeps no session details (capabilities.ownerDetails is false)';
+  }
   if (capability === 'replaceOnInsert') {
     return 'store declares no replacing insert (capabilities.replaceOnInsert is false)';
   }

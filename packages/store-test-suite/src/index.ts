@@ -12,6 +12,7 @@ import { corruptRecordTests } from './corrupt-records';
 import { expiryTests } from './expiry';
 import type { Suite } from './harness';
 import { hostileKeyTests } from './hostile-keys';
+import { ownerDetailsTests } from './owner-details';
 import { ownerIndexTests } from './owner-index';
 import { pastDeadlineTests } from './past-deadline';
 import { payloadTests } from './payloads';
@@ -62,6 +63,7 @@ export function runStoreConformance(options: ConformanceOptions): void {
     pastDeadlineTests(suite);
     touchTests(suite);
     ownerIndexTests(suite);
+    ownerDetailsTests(suite);
     replaceOnInsertTests(suite);
     scopeTests(suite);
     pruneTests(suite);

@@ -132,6 +132,7 @@ describe('the conformance suite run against known stores', () => {
       'corrupt records (written behind the store)',
       'insert replacing another record (replaceOnInsert)',
       'isolation, count and clear',
+      'owner details',
       'owner index',
       'prune',
     ]);

@@ -6,9 +6,10 @@ export const countCommand = storeCommand({
   summary: 'print how many live sessions the store holds',
   usage: 'count [--store URL]',
   description: 'Prints the number of live (unexpired) sessions in the store.',
-  async run({ store, io }) {
+  async run({ store, report }) {
     requireCapability(store, 'count');
-    io.stdout(`${await store.count!()}\n`);
+    const live = await store.count!();
+    report({ live }, () => `${live}\n`);
     return EXIT.ok;
   },
 });

@@ -59,7 +59,7 @@ export const inspectCommand = storeCommand({
   -e, --encryption-key ID=SECRET
                              an encryption key (repeat for rotation); default SESSIONKIT_ENCRYPTION_KEYS
       --no-hash              the app sets hashIds: false (the store key is the ID itself)`,
-  async run({ store, values, positionals, io }) {
+  async run({ store, values, positionals, io, report }) {
     const [id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}.`, 'inspect');
     if ((id === undefined) === (values.key === undefined)) {
@@ -93,7 +93,8 @@ export const inspectCommand = storeCommand({
       data: printable(contents.data, redact),
       flash: printable(contents.flash, redact),
     };
-    io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+    // Already JSON: --json changes nothing here, it is accepted for the same scripts as elsewhere.
+    report(output, () => `${JSON.stringify(output, null, 2)}\n`);
     return EXIT.ok;
   },
 });

@@ -8,11 +8,12 @@ export const revokeCommand = storeCommand({
   description: 'Deletes every session bound to the owner (session.setOwner) and prints how many.',
   options: { owner: { type: 'string', short: 'o' } },
   optionHelp: '  -o, --owner ID    the owner (user) whose sessions to end',
-  async run({ store, values, io }) {
+  async run({ store, values, report }) {
     const owner = values.owner;
     if (typeof owner !== 'string' || owner === '') throw new UsageError('revoke needs --owner ID.', 'revoke');
     requireCapability(store, 'destroyByOwner');
-    io.stdout(`revoked ${await store.destroyByOwner!(owner)} session(s) of ${JSON.stringify(owner)}\n`);
+    const revoked = await store.destroyByOwner!(owner);
+    report({ owner, revoked }, () => `revoked ${revoked} session(s) of ${JSON.stringify(owner)}\n`);
     return EXIT.ok;
   },
 });

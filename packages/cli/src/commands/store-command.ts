@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type ConfiguredStore, createStoreFromConfig, isSessionError } from '@sessionkit/core';
-import { type CliIo, EXIT, UsageError } from '../io';
+import { type CliIo, EXIT, JSON_HELP, JSON_OPTION, report, UsageError } from '../io';
 import type { Command } from './command';
 
 /** Parsed options every store command shares, plus its own. */
@@ -9,6 +9,8 @@ export interface StoreCommandContext {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   io: CliIo;
+  /** Prints the result: `data` as JSON under --json, `text()` otherwise (see io.report). */
+  report(data: unknown, text: () => string): void;
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
@@ -17,6 +19,7 @@ const STORE_HELP = `  -s, --store URL   the store, e.g. redis://127.0.0.1:6379/0
                     file:///var/lib/app/sessions (an absolute path) (default: the SESSIONKIT_STORE
                     environment variable). An unknown URL parameter is an error. The store must
                     exist: no command creates a directory, table or collection.
+${JSON_HELP}
   -h, --help        show this help`;
 
 /**
@@ -43,6 +46,7 @@ export function storeCommand(spec: {
       let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
       const options: OptionSpec = {
         ...spec.options,
+        ...JSON_OPTION,
         store: { type: 'string', short: 's' },
         help: { type: 'boolean', short: 'h' },
       };
@@ -72,7 +76,14 @@ export function storeCommand(spec: {
         throw error;
       }
       try {
-        return await spec.run({ store, values: parsed.values, positionals: parsed.positionals, io });
+        const json = parsed.values.json === true;
+        return await spec.run({
+          store,
+          values: parsed.values,
+          positionals: parsed.positionals,
+          io,
+          report: (data, text) => report(io, json, data, text),
+        });
       } finally {
         await store.close();
       }
@@ -128,9 +139,10 @@ function importFromCli(specifier: string): Promise<unknown> {
 /** Fails with a clear message when the store lacks an optional operation. */
 export function requireCapability(
   store: ConfiguredStore,
-  capability: 'count' | 'prune' | 'destroyByOwner' | 'listByOwner',
+  capability: 'count' | 'prune' | 'destroyByOwner' | 'listByOwner' | 'tally',
 ): void {
   if (!store.capabilities[capability]) {
-    throw new Error(`the store (${store.description}) does not support ${capability}().`);
+    const reason = store.unsupportedReason?.(capability);
+    throw new Error(reason ?? `the store (${store.description}) does not support ${capability}().`);
   }
 }

@@ -108,6 +108,9 @@ export function toConfiguredStore(
       }
     };
   }
+  if (typeof store.unsupportedReason === 'function') {
+    wrapped.unsupportedReason = store.unsupportedReason.bind(store);
+  }
   let closing: Promise<void> | undefined;
   wrapped.close = () => {
     closing ??= (async () => {

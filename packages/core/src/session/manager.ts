@@ -3,9 +3,10 @@ import { routeOf, storageKey, withRoute } from '../cookie/ids';
 import { createCookieSigner } from '../cookie/signer';
 import { verifiedCookies } from '../cookie/verify';
 import { isSessionError, SessionConfigError, SessionStateError } from '../errors';
-import type { OwnedSession, StoredRecord } from '../store/store';
+import type { SessionStore, StoredRecord } from '../store/store';
 import type { VerifyOptions, VerifyReport } from '../store/verify';
 import type { SessionStats } from '../telemetry/stats';
+import { type SessionListEntry, toSessionListEntry } from './details';
 import { emit } from './hooks';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
 import { type Loaded, RecordWriter } from './record-writer';
@@ -157,17 +158,49 @@ export class SessionManager<Data extends SessionData = SessionData> {
     return snapshot;
   }
 
-  /** The live sessions of a user (requires a store with an owner index). */
-  async listSessions(ownerId: string): Promise<OwnedSession[]> {
+  /**
+   * The live sessions of a user ("your devices"): per session its storage key, created-at,
+   * last-active, expires-at and the metadata recorded with `setOwner(id, meta)`, most recently
+   * active first. Requires a store with an owner index; created-at, last-active and metadata need
+   * `capabilities.ownerDetails` (null otherwise). Mark the current one with `session.storageKey`.
+   *
+   * @example
+   * const devices = await sessions.listSessions(userId);
+   * const current = devices.find((d) => d.key === session.storageKey);
+   */
+  async listSessions(ownerId: string): Promise<SessionListEntry[]> {
     const store = this.options.store;
-    if (!store.capabilities.listByOwner || !store.listByOwner) throw unsupported('listByOwner');
-    return this.#writer.call('listByOwner', () => store.listByOwner!(ownerId));
+    if (!store.capabilities.listByOwner || !store.listByOwner) throw unsupported(store, 'listByOwner');
+    const owned = await this.#writer.call('listByOwner', () => store.listByOwner!(ownerId));
+    const entries = owned.map(toSessionListEntry);
+    const recency = (entry: SessionListEntry) => entry.lastActiveAt ?? entry.createdAt ?? 0;
+    return entries.sort((a, b) => recency(b) - recency(a) || b.expiresAt - a.expiresAt);
+  }
+
+  /**
+   * Ends one session of a user (a "sign out" button on a device list); resolves whether a live
+   * session was ended. The session is ended only if it belongs to `ownerId`, so a key sent by a
+   * client can never end someone else's session. Requires `capabilities.ownerDetails`.
+   *
+   * @example
+   * await sessions.revokeSession(session.ownerId!, String(req.body.key));
+   */
+  async revokeSession(ownerId: string, key: string): Promise<boolean> {
+    const store = this.options.store;
+    if (typeof ownerId !== 'string' || typeof key !== 'string') {
+      throw new TypeError('revokeSession(ownerId, key) takes two strings.');
+    }
+    if (!store.capabilities.ownerDetails || !store.destroyOwned) throw unsupported(store, 'destroyOwned');
+    const ended = await this.#writer.call('destroyOwned', () => store.destroyOwned!(ownerId, key));
+    if (ended) emit(this.options.hooks, 'destroyed', { key, ownerId });
+    return ended;
   }
 
   /** Ends every session of a user ("log out everywhere"); resolves how many were removed. */
   async revokeSessions(ownerId: string): Promise<number> {
     const store = this.options.store;
-    if (!store.capabilities.destroyByOwner || !store.destroyByOwner) throw unsupported('destroyByOwner');
+    if (!store.capabilities.destroyByOwner || !store.destroyByOwner)
+      throw unsupported(store, 'destroyByOwner');
     return this.#writer.call('destroyByOwner', () => store.destroyByOwner!(ownerId));
   }
 
@@ -262,6 +295,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
       data: body.d,
       flash: body.f,
       ownerId,
+      details: record.details ?? null,
     };
     return this.#state(init, true, false);
   }
@@ -294,6 +328,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
       data: {},
       flash: {},
       ownerId: null,
+      details: null,
     };
     return this.#state(fresh, hadCookie, degraded);
   }
@@ -311,6 +346,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
       data: init.data,
       flash: init.flash,
       ownerId: init.ownerId,
+      details: init.details,
       changes: [],
       regenerated: false,
       destroyed: false,
@@ -345,12 +381,20 @@ export class SessionManager<Data extends SessionData = SessionData> {
 
 type StateInit = Pick<
   SessionState,
-  'id' | 'loadedKey' | 'version' | 'expiresAt' | 'createdAt' | 'data' | 'flash' | 'ownerId'
+  'id' | 'loadedKey' | 'version' | 'expiresAt' | 'createdAt' | 'data' | 'flash' | 'ownerId' | 'details'
 >;
 
-function unsupported(method: string): SessionConfigError {
+/**
+ * Why the store cannot do `method`: its own reason when it has one (a SQL table without an owner
+ * column names the column to add), or a general one.
+ */
+function unsupported(
+  store: SessionStore,
+  method: 'listByOwner' | 'destroyByOwner' | 'destroyOwned',
+): SessionConfigError {
+  const reason = store.unsupportedReason?.(method);
   return new SessionConfigError(
-    `The configured store has no ${method}(); use a store whose capabilities include it.`,
+    reason ?? `The configured store has no ${method}(); use a store whose capabilities include it.`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { isSessionError, SessionConflictError, SessionPayloadError } from '../errors';
+import { isSessionError, SessionConfigError, SessionConflictError, SessionPayloadError } from '../errors';
 import type { StoredRecord, StoreOperation } from '../store/store';
 import { storeCaller } from '../store/store-call';
 import { emit } from './hooks';
@@ -63,14 +63,18 @@ export class RecordWriter {
         expiresAt,
         ownerId: s.ownerId,
       };
+      // Only a session the app recorded metadata for carries details: every other write is as before.
+      if (s.details !== null) record.details = this.#details(s.details);
       try {
-        await this.call('set', () =>
+        const stored = await this.call('set', () =>
           this.#options.store.set(
             key,
             record,
             insert ? (replaces === undefined ? undefined : { replaces }) : { expectedVersion: s.version },
           ),
         );
+        // A store without a version column of its own (capabilities.assignsVersions) says which it stored.
+        if (typeof stored === 'number') record.version = stored;
         s.version = record.version;
         s.expiresAt = expiresAt;
         this.#options.telemetry?.count('committed');
@@ -88,7 +92,7 @@ export class RecordWriter {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
         const fresh = await this.read(key);
         if (fresh.body === null) return null;
-        rebase(s, { body: fresh.body, ownerId: fresh.record.ownerId ?? null });
+        rebase(s, freshOf(fresh.body, fresh.record));
         s.version = fresh.record.version;
       }
     }
@@ -113,7 +117,7 @@ export class RecordWriter {
       const base =
         latest !== null && latest.version >= newest ? await this.#loaded(key, latest) : await this.read(key);
       if (base.body === null) return null;
-      rebase(merged, { body: base.body, ownerId: base.record.ownerId ?? null });
+      rebase(merged, freshOf(base.body, base.record));
       merged.version = base.record.version;
     }
     const written = await this.write(merged, key, now, false);
@@ -213,6 +217,17 @@ export class RecordWriter {
     }
   }
 
+  /** The details to write, refused up front by a store that would drop them. */
+  #details(details: string): string {
+    if (!this.#options.store.capabilities.ownerDetails) {
+      throw new SessionConfigError(
+        'setOwner(id, meta) recorded session-list metadata, but the configured store does not keep it ' +
+          '(capabilities.ownerDetails is false); call setOwner(id) without meta, or use a store that lists sessions.',
+      );
+    }
+    return details;
+  }
+
   expiryFor(now: number, createdAt: number): number {
     return Math.min(now + this.#options.idleTimeout, createdAt + this.#options.absoluteTimeout);
   }
@@ -223,6 +238,10 @@ export class RecordWriter {
 }
 
 type Opened = SessionBody | null | typeof UNREADABLE;
+
+function freshOf(body: SessionBody, record: StoredRecord) {
+  return { body, ownerId: record.ownerId ?? null, details: record.details ?? null };
+}
 
 /** No live record under the key (shared: callers only read it). */
 const NOTHING: Loaded = Object.freeze({ record: null, body: null, unreadable: false });

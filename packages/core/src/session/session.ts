@@ -1,5 +1,6 @@
 import { generateSessionId } from '../cookie/ids';
 import { SessionStateError } from '../errors';
+import { type SessionMeta, sealSessionDetails } from './details';
 
 /** Shape of the data a session holds. Declare yours: `Session<{ userId: string; cart: string[] }>`. */
 export type SessionData = Record<string, unknown>;
@@ -15,7 +16,7 @@ type Change =
   | { op: 'update'; key: string; fn: (current: unknown) => unknown }
   | { op: 'flash'; key: string; value: unknown }
   | { op: 'consumeFlash'; key: string }
-  | { op: 'owner'; ownerId: string | null };
+  | { op: 'owner'; ownerId: string | null; details: string | null };
 
 /** What core seals into the payload envelope. */
 export interface SessionBody {
@@ -38,6 +39,8 @@ export interface SessionState {
   data: SessionData;
   flash: SessionData;
   ownerId: string | null;
+  /** The session-list details (see StoredRecord.details) written with the record; null when none. */
+  details: string | null;
   changes: Change[];
   regenerated: boolean;
   destroyed: boolean;
@@ -109,6 +112,14 @@ export class Session<Data extends SessionData = SessionData> {
     return this.#s.ownerId;
   }
 
+  /**
+   * The key the session was loaded from (a SHA-256 of its ID by default): what
+   * `manager.listSessions` lists, to mark "this device". Null for a session not saved yet.
+   */
+  get storageKey(): string | null {
+    return this.#s.loadedKey;
+  }
+
   /** True when the store failed during load under the fail-open policy: the session will not be saved. */
   get degraded(): boolean {
     return this.#s.degraded;
@@ -155,12 +166,23 @@ export class Session<Data extends SessionData = SessionData> {
     return value;
   }
 
-  /** Binds the session to a user (or unbinds it with null). */
-  setOwner(ownerId: string | null): void {
+  /**
+   * Binds the session to a user (or unbinds it with null). `meta`, recorded at login, is what the
+   * user's session list shows about this session (`manager.listSessions`): a flat object of
+   * short values, at most 1024 characters as JSON (longer throws a SessionConfigError; nothing
+   * is cut). Needs a store with `capabilities.ownerDetails`. Without `meta`, nothing is recorded
+   * and the write costs what it always did.
+   *
+   * @example
+   * session.setOwner(user.id, { userAgent: req.get('user-agent')?.slice(0, 200) ?? '', ip: req.ip ?? '' });
+   */
+  setOwner(ownerId: string | null, meta?: SessionMeta): void {
     if (ownerId !== null && (typeof ownerId !== 'string' || ownerId.length === 0 || ownerId.length > 256)) {
       throw new TypeError('ownerId must be a non-empty string of at most 256 characters, or null.');
     }
-    this.#record({ op: 'owner', ownerId });
+    const details =
+      ownerId === null || meta === undefined ? null : sealSessionDetails(this.#s.createdAt, meta);
+    this.#record({ op: 'owner', ownerId, details });
   }
 
   /**
@@ -204,7 +226,7 @@ function checkKey(key: string): string {
   return key;
 }
 
-function applyChange(s: Pick<SessionState, 'data' | 'flash' | 'ownerId'>, change: Change): void {
+function applyChange(s: Pick<SessionState, 'data' | 'flash' | 'ownerId' | 'details'>, change: Change): void {
   switch (change.op) {
     case 'set':
       put(s.data, change.key, change.value);
@@ -223,6 +245,7 @@ function applyChange(s: Pick<SessionState, 'data' | 'flash' | 'ownerId'>, change
       break;
     case 'owner':
       s.ownerId = change.ownerId;
+      s.details = change.details;
       break;
   }
 }
@@ -253,11 +276,15 @@ export function sessionState(session: Session): SessionState {
 }
 
 /** Replays this request's changes onto data another request saved (after a conflict). */
-export function rebase(state: SessionState, fresh: { body: SessionBody; ownerId: string | null }): void {
+export function rebase(
+  state: SessionState,
+  fresh: { body: SessionBody; ownerId: string | null; details: string | null },
+): void {
   // Objects in the fresh body are ours to mutate: they were just decoded from bytes.
   state.data = fresh.body.d;
   state.flash = fresh.body.f;
   state.ownerId = fresh.ownerId;
+  state.details = fresh.details;
   state.createdAt = fresh.body.c;
   for (const change of state.changes) applyChange(state, change);
 }

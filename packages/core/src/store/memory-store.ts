@@ -19,13 +19,18 @@ export interface MemoryStoreOptions {
 
 /** The in-process store: every capability, for tests, development and single-process apps. */
 export interface MemoryStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'count' | 'clear' | 'prune' | 'close'> {}
+  extends StoreWith<
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'prune' | 'close'
+  > {}
 
 interface Entry {
   payload: Uint8Array;
   version: number;
   expiresAt: number;
   ownerId: string | null;
+  details: string | null;
+  /** When the entry was last written or touched; kept only for an entry with details. */
+  activeAt: number | null;
   /** Identifies the heap node that is current for this entry; older nodes are stale. */
   seq: number;
 }
@@ -46,6 +51,9 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   nativeExpiry: true,
   replaceOnInsert: true,
   verify: true,
+  ownerDetails: true,
+  tally: true,
+  assignsVersions: false,
 });
 
 /** setTimeout/setInterval clamp longer delays to 1 ms, which would turn the sweep into a busy loop. */
@@ -164,12 +172,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async get(key) {
       const entry = live(key, Date.now());
       if (entry === undefined) return null;
-      return {
-        payload: new Uint8Array(entry.payload),
-        version: entry.version,
-        expiresAt: entry.expiresAt,
-        ownerId: entry.ownerId,
-      };
+      return recordOf(entry);
     },
 
     async set(key: string, record: StoredRecord, options?: SetOptions) {
@@ -177,6 +180,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         ownerId,
         expectedVersion: expected,
         replaces,
+        details,
       } = checkSetArguments('Memory store', key, record, options, CAPABILITIES);
       const now = Date.now();
       const current = live(key, now);
@@ -201,6 +205,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         version: record.version,
         expiresAt: record.expiresAt,
         ownerId,
+        details,
+        activeAt: details === null ? null : now,
         seq: 0,
       };
       entries.set(key, entry);
@@ -213,6 +219,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const entry = live(key, Date.now());
       if (entry === undefined) return false;
       entry.expiresAt = expiresAt;
+      if (entry.details !== null) entry.activeAt = Date.now();
       schedule(key, entry);
       return true;
     },
@@ -240,12 +247,44 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async listByOwner(ownerId) {
       sweep(Date.now());
       const keys = owners.get(ownerId) ?? [];
-      return [...keys].map((key) => ({ key, expiresAt: (entries.get(key) as Entry).expiresAt }));
+      return [...keys].map((key) => {
+        const { expiresAt, details, activeAt } = entries.get(key) as Entry;
+        return { key, expiresAt, details, lastActiveAt: activeAt };
+      });
+    },
+
+    async destroyOwned(ownerId, key) {
+      const entry = entries.get(key);
+      if (entry === undefined || entry.ownerId !== ownerId) return false;
+      remove(key, entry);
+      return isLive(entry, Date.now());
     },
 
     async count() {
       sweep(Date.now());
       return entries.size;
+    },
+
+    async tally() {
+      // The sweep runs on a timer and on reads, so expired entries may still be held: counted apart.
+      const now = Date.now();
+      let live = 0;
+      let owned = 0;
+      for (const entry of entries.values()) {
+        if (!isLive(entry, now)) continue;
+        live++;
+        if (entry.ownerId !== null) owned++;
+      }
+      let ownerCount = 0;
+      for (const keys of owners.values()) {
+        for (const key of keys) {
+          if (isLive(entries.get(key) as Entry, now)) {
+            ownerCount++;
+            break;
+          }
+        }
+      }
+      return { live, expired: entries.size - live, owned, owners: ownerCount };
     },
 
     async clear() {
@@ -282,13 +321,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       keys: () => [...entries.keys()],
       read: (key: string): StoredRecord | null => {
         const entry = entries.get(key);
-        if (entry === undefined) return null;
-        const { payload, version, expiresAt, ownerId } = entry;
-        return { payload: new Uint8Array(payload), version, expiresAt, ownerId };
+        return entry === undefined ? null : recordOf(entry);
       },
     },
   });
   return store;
+}
+
+/** A copy of what an entry holds, as get returns it (details only when there are some). */
+function recordOf(entry: Entry): StoredRecord {
+  const record: StoredRecord = {
+    payload: new Uint8Array(entry.payload),
+    version: entry.version,
+    expiresAt: entry.expiresAt,
+    ownerId: entry.ownerId,
+  };
+  if (entry.details !== null) record.details = entry.details;
+  return record;
 }
 
 function validateMaxSessions(value: number): number {

@@ -5,7 +5,7 @@
  * negative version would read back as corrupt, see checkStoredRecord).
  */
 import { SessionStoreError } from '../errors';
-import type { SetOptions, StoreCapabilities } from './store';
+import { MAX_SESSION_DETAILS_LENGTH, type SetOptions, type StoreCapabilities } from './store';
 
 /** What {@link checkSetArguments} returns: the values a store writes, normalised. */
 export interface CheckedSetArguments {
@@ -15,6 +15,8 @@ export interface CheckedSetArguments {
   expectedVersion: number | undefined;
   /** The key of the record this insert replaces ({@link SetOptions.replaces}), or undefined. */
   replaces: string | undefined;
+  /** The record's details (see StoredRecord.details), `null` when none. */
+  details: string | null;
 }
 
 /**
@@ -62,6 +64,17 @@ export function checkSetArguments(
   if (ownerId !== undefined && ownerId !== null && typeof ownerId !== 'string') {
     throw invalid(`record.ownerId must be a string or null (got ${typeof ownerId})`);
   }
+  const details = (record as Record<string, unknown>).details ?? null;
+  if (details !== null) {
+    if (typeof details !== 'string')
+      throw invalid(`record.details must be a string or null (got ${typeof details})`);
+    if (details.length > MAX_SESSION_DETAILS_LENGTH) {
+      throw invalid(
+        `record.details must be at most ${MAX_SESSION_DETAILS_LENGTH} characters (got ${details.length})`,
+      );
+    }
+    if (ownerId === undefined || ownerId === null) throw invalid('record.details needs record.ownerId');
+  }
   const expectedVersion = options?.expectedVersion;
   if (expectedVersion !== undefined && !Number.isSafeInteger(expectedVersion)) {
     throw invalid(`expectedVersion must be an integer (got ${String(expectedVersion)})`);
@@ -82,5 +95,5 @@ export function checkSetArguments(
     // The insert writes `key` and then deletes `replaces`: the same key would delete what was written.
     if (replaces === key) throw invalid('options.replaces must not be the key being written');
   }
-  return { ownerId: (ownerId as string | null | undefined) ?? null, expectedVersion, replaces };
+  return { ownerId: (ownerId as string | null | undefined) ?? null, expectedVersion, replaces, details };
 }

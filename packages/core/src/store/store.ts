@@ -18,6 +18,15 @@ export interface StoredRecord {
   expiresAt: number;
   /** The user the session belongs to, for listing and revoking all of a user's sessions. */
   ownerId?: string | null;
+  /**
+   * What the owner's session list shows about this session: opaque text made by core (see
+   * `readSessionDetails`), at most {@link MAX_SESSION_DETAILS_LENGTH} characters, only on a record
+   * with an owner, and only when the app recorded some (`session.setOwner(id, meta)`). A store
+   * whose `capabilities.ownerDetails` is true keeps it beside the owner, returns it from `get`
+   * and `listByOwner`, and stamps {@link OwnedSession.lastActiveAt} whenever it writes or touches
+   * such a record. Absent or null: none.
+   */
+  details?: string | null;
 }
 
 /** Options of {@link SessionStore.set}. */
@@ -57,11 +66,36 @@ export interface SetOptions {
   replaces?: string;
 }
 
+/** The longest {@link StoredRecord.details} a store must hold, in UTF-16 code units. */
+export const MAX_SESSION_DETAILS_LENGTH = 1024;
+
 /** One entry of {@link SessionStore.listByOwner}. */
 export interface OwnedSession {
   /** The storage key (a hash of the session ID by default, never the ID itself). */
   key: string;
   expiresAt: number;
+  /** The record's {@link StoredRecord.details}; only from a store with `capabilities.ownerDetails`. */
+  details?: string | null;
+  /**
+   * When the record was last written or touched (epoch ms, the store's clock); recorded at least
+   * for records with details, by a store with `capabilities.ownerDetails`. Null when unknown.
+   */
+  lastActiveAt?: number | null;
+}
+
+/** What {@link SessionStore.tally} counts, within this store's prefix / table / namespace. */
+export interface StoreTally {
+  /** Records that are live now. */
+  live: number;
+  /**
+   * Expired records the backend still holds (waiting for a prune); null when the backend removes
+   * them by itself and never shows them (Redis TTL).
+   */
+  expired: number | null;
+  /** Live records that have an owner. */
+  owned: number;
+  /** Distinct owners among the live records. */
+  owners: number;
 }
 
 /**
@@ -93,6 +127,21 @@ export interface StoreCapabilities {
    * existed still type-check; absent means false.
    */
   readonly verify?: boolean;
+  /**
+   * The store keeps {@link StoredRecord.details} and a last-active time with its owner index,
+   * lists both in `listByOwner`, and has `destroyOwned` (end one session of a user). What
+   * `manager.listSessions` and `manager.revokeSession` need.
+   */
+  readonly ownerDetails: boolean;
+  /** `tally()` exists (what `sessionkit stats` shows). */
+  readonly tally: boolean;
+  /**
+   * The backend has no version column of its own (a table mapped as it is, such as the Tomcat
+   * layout): the store derives the compare-and-set token from what it has (a strictly increasing
+   * last-access time), ignores `record.version`, and `set` resolves the version it stored, which
+   * `get` returns from then on. Core uses that value for its next compare-and-set.
+   */
+  readonly assignsVersions: boolean;
 }
 
 /** The interface every sessionkit store implements. Keys are opaque strings chosen by core. */
@@ -102,8 +151,11 @@ export interface SessionStore {
   /** The live record, or null when missing or expired (filtered on read, even with native TTL). */
   get(key: string): Promise<StoredRecord | null>;
 
-  /** Inserts or compare-and-sets; see {@link SetOptions}. The record's version is stored as given. */
-  set(key: string, record: StoredRecord, options?: SetOptions): Promise<void>;
+  /**
+   * Inserts or compare-and-sets; see {@link SetOptions}. The record's version is stored as given,
+   * except by a store with `capabilities.assignsVersions`, which resolves the version it stored.
+   */
+  set(key: string, record: StoredRecord, options?: SetOptions): Promise<void | number>;
 
   /**
    * Moves the expiry of a live record without rewriting its payload or changing its version.
@@ -122,6 +174,16 @@ export interface SessionStore {
 
   /** Lists the live records of the owner. */
   listByOwner?(ownerId: string): Promise<OwnedSession[]>;
+
+  /**
+   * Deletes the record under `key` only if it belongs to `ownerId` (atomically: a record that
+   * moved to another owner stays); resolves whether a live record was deleted. Declared by
+   * `capabilities.ownerDetails`.
+   */
+  destroyOwned?(ownerId: string, key: string): Promise<boolean>;
+
+  /** Counts live, expired-but-held and owned records; see {@link StoreTally}. */
+  tally?(): Promise<StoreTally>;
 
   /** Counts live records (within this store's prefix / table / namespace). */
   count?(): Promise<number>;
@@ -146,6 +208,12 @@ export interface SessionStore {
 
   /** The store's own counters (see `capabilities.stats`); synchronous, never a store call. */
   stats?(): object;
+  /**
+   * Why an optional operation whose capability is false is unavailable, and how to make it
+   * available (a SQL table without an owner column names the column to add); undefined when the
+   * store has nothing to add. Core puts it in the error it throws instead of the general message.
+   */
+  unsupportedReason?(operation: OptionalStoreOperation): string | undefined;
 }
 
 /** Capabilities with everything off, to spread and override in a store. */
@@ -157,6 +225,9 @@ export const NO_CAPABILITIES: StoreCapabilities = Object.freeze({
   prune: false,
   nativeExpiry: false,
   replaceOnInsert: false,
+  ownerDetails: false,
+  tally: false,
+  assignsVersions: false,
 });
 
 /**
@@ -171,7 +242,9 @@ export const STORE_OPERATIONS = Object.freeze([
   'destroy',
   'destroyByOwner',
   'listByOwner',
+  'destroyOwned',
   'count',
+  'tally',
   'clear',
   'prune',
   'verify',

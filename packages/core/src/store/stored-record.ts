@@ -17,6 +17,8 @@ export interface StoredRecordFields {
   expiresAt: unknown;
   /** A string, or `null`/`undefined` for no owner. */
   ownerId: unknown;
+  /** A string, or `null`/`undefined` for none (see StoredRecord.details); leave out when the backend keeps none. */
+  details?: unknown;
 }
 
 /** The outcome of {@link checkStoredRecord}: the record, or what is wrong with it. */
@@ -48,11 +50,19 @@ export function checkStoredRecord(fields: StoredRecordFields): StoredRecordCheck
   if (ownerId !== null && ownerId !== undefined && typeof ownerId !== 'string') {
     return bad(`ownerId is ${describe(ownerId)}, not a string`);
   }
+  const details = fields.details ?? null;
+  if (details !== null && typeof details !== 'string')
+    return bad(`details is ${describe(details)}, not text`);
   // A plain copy: drivers may hand out a Buffer that is a view into a larger, reused buffer.
-  return {
-    ok: true,
-    record: { payload: new Uint8Array(payload), version, expiresAt, ownerId: ownerId ?? null },
+  const record: StoredRecord = {
+    payload: new Uint8Array(payload),
+    version,
+    expiresAt,
+    ownerId: ownerId ?? null,
   };
+  // Only set when there are some, so records without details keep the shape they always had.
+  if (details !== null) record.details = details;
+  return { ok: true, record };
 }
 
 /**

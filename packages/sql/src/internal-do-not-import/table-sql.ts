@@ -31,8 +31,32 @@ export const ALIAS = Object.freeze({
   payload: 'sk_payload',
   expiresAt: 'sk_expires_at',
   ownerId: 'sk_owner_id',
+  details: 'sk_details',
+  activeAt: 'sk_active_at',
   count: 'sk_count',
+  live: 'sk_live',
+  expired: 'sk_expired',
+  owned: 'sk_owned',
+  owners: 'sk_owners',
 } as const);
+
+/**
+ * For a table without a version column: the last-access value of a write, the compare-and-set
+ * token. It must exceed `floor` (the token it replaces, plus one; for an insert, the clock), and
+ * be congruent to `expiresAt` modulo 1000, so that last access + whole seconds × 1000 is exactly
+ * `expiresAt`: the smallest such value. With an idle timeout in whole seconds that is the clock
+ * itself; only two writes within one millisecond (or a deadline off the second) move it up to
+ * 999 ms ahead, and the writes that follow bring it back as the clock catches up. The value
+ * does not depend on any node's clock being right: it is above the token it replaces whatever
+ * the clocks say, so compare-and-set holds with clocks that disagree (last access then runs
+ * ahead of the slower clocks until they catch up).
+ */
+export function versionlessAccess(floor: number, expiresAt: number): number {
+  // A deadline more than 34 years ahead moves last access forward, so that the INT seconds hold
+  // it and a touch can still extend it as far again (a touch cannot move last access).
+  const lowest = Math.max(floor, expiresAt - Math.floor(MAX_INT / 2) * 1000);
+  return lowest + ((((expiresAt - lowest) % 1000) + 1000) % 1000);
+}
 
 /** A payload as a Buffer view (no copy): mysql2 and mssql only bind Buffers as binary. */
 export function toBuffer(bytes: Uint8Array): Buffer {
@@ -49,11 +73,16 @@ export class TableSql {
   /** The quoted, possibly schema-qualified table. */
   readonly table: string;
   readonly key: string;
-  readonly version: string;
+  /** The version column, or null when the table has none (see {@link versionless}). */
+  readonly version: string | null;
+  /** The column compare-and-set matches on: the version column, or the last-access column. */
+  readonly token: string;
   readonly payload: string;
   readonly createdAt: string | null;
   readonly ownerId: string | null;
   readonly namespace: string | null;
+  readonly details: string | null;
+  readonly activeAt: string | null;
 
   constructor(mapping: TableMapping, dialect: SqlSyntax) {
     this.dialect = dialect;
@@ -64,8 +93,12 @@ export class TableSql {
         ? q(mapping.table.name)
         : `${q(mapping.table.schema)}.${q(mapping.table.name)}`;
     this.key = q(mapping.key);
-    this.version = q(mapping.version);
+    this.version = mapping.version === null ? null : q(mapping.version);
+    // resolveMapping guarantees an idle expiry when there is no version column.
+    this.token = this.version ?? q(mapping.expiry.kind === 'idle' ? mapping.expiry.lastAccess : mapping.key);
     this.payload = q(mapping.payload);
+    this.details = mapping.details === null ? null : q(mapping.details);
+    this.activeAt = mapping.activeAt === null ? null : q(mapping.activeAt);
     this.createdAt = mapping.createdAt === null ? null : q(mapping.createdAt);
     this.ownerId = mapping.ownerId === null ? null : q(mapping.ownerId);
     this.namespace = mapping.namespace === null ? null : q(mapping.namespace);
@@ -73,6 +106,11 @@ export class TableSql {
 
   q(name: string): string {
     return this.dialect.quoteIdentifier(name);
+  }
+
+  /** True for a table without a version column, whose last-access column is the token. */
+  get versionless(): boolean {
+    return this.version === null;
   }
 
   params(): Params {
@@ -127,15 +165,33 @@ export class TableSql {
     return values;
   }
 
-  /** The columns a compare-and-set rewrites: version, payload, expiry, owner. */
+  /** The columns a compare-and-set rewrites: version, payload, expiry, owner, details, last active. */
   updateValues(row: Omit<InsertRow, 'key'>): Array<[column: string, value: SqlValue]> {
-    const values: Array<[string, SqlValue]> = [
-      [this.version, row.version],
-      [this.payload, toBuffer(row.payload)],
-      ...this.expiryValues(row.expiresAt, row.now),
-    ];
+    const values: Array<[string, SqlValue]> = [];
+    if (this.version !== null) values.push([this.version, row.version]);
+    values.push([this.payload, toBuffer(row.payload)]);
+    values.push(
+      ...(this.version === null ? this.tokenValues(row) : this.expiryValues(row.expiresAt, row.now)),
+    );
     if (this.ownerId !== null) values.push([this.ownerId, row.ownerId]);
+    if (this.details !== null) values.push([this.details, row.details]);
+    if (this.activeAt !== null) values.push([this.activeAt, row.now]);
     return values;
+  }
+
+  /**
+   * Without a version column: last access is the token the store chose (`row.version`, see
+   * versionlessAccess), and the seconds are what makes last access + seconds × 1000 the expiry
+   * (0 or less for a deadline within a second or past, which reads back as expired).
+   */
+  tokenValues(row: Pick<InsertRow, 'version' | 'expiresAt'>): Array<[column: string, value: number]> {
+    const { expiry } = this.mapping;
+    if (expiry.kind !== 'idle') throw new Error('tokenValues needs an idle expiry mapping');
+    const seconds = Math.max(-MAX_INT, Math.min(MAX_INT, Math.round((row.expiresAt - row.version) / 1000)));
+    return [
+      [this.q(expiry.lastAccess), row.version],
+      [this.q(expiry.maxInactive), seconds],
+    ];
   }
 
   /** `a = ?, b = ?` for a list of column values. */
@@ -153,9 +209,10 @@ export class TableSql {
   selectByKey(key: string): Statement {
     const p = this.params();
     const owner = this.ownerId === null ? '' : `, ${this.ownerId} AS ${this.q(ALIAS.ownerId)}`;
+    const details = this.details === null ? '' : `, ${this.details} AS ${this.q(ALIAS.details)}`;
     const text =
-      `SELECT ${this.version} AS ${this.q(ALIAS.version)}, ${this.payload} AS ${this.q(ALIAS.payload)}, ` +
-      `${this.expiry()} AS ${this.q(ALIAS.expiresAt)}${owner} FROM ${this.table} ` +
+      `SELECT ${this.token} AS ${this.q(ALIAS.version)}, ${this.payload} AS ${this.q(ALIAS.payload)}, ` +
+      `${this.expiry()} AS ${this.q(ALIAS.expiresAt)}${owner}${details} FROM ${this.table} ` +
       `WHERE ${[`${this.key} = ${p.add(key)}`, ...this.scope(p)].join(' AND ')}`;
     return p.statement(text);
   }
@@ -167,7 +224,7 @@ export class TableSql {
     const where = [
       `${this.key} = ${p.add(row.key)}`,
       ...this.scope(p),
-      `${this.version} = ${p.add(expectedVersion)}`,
+      `${this.token} = ${p.add(expectedVersion)}`,
       `${this.expiry()} > ${p.add(row.now)}`,
     ];
     return p.statement(
@@ -194,7 +251,21 @@ export class TableSql {
 
   touch(key: string, expiresAt: number, now: number): Statement {
     const p = this.params();
-    const set = this.assignments(p, this.expiryValues(expiresAt, now));
+    let set: string;
+    if (this.mapping.expiry.kind === 'idle' && this.version === null) {
+      // Last access is the version and must not move: only the seconds change, rounded down, so
+      // the session never outlives the deadline (it may end up to a second early). The deadline
+      // is capped so that the seconds fit the INT column.
+      const lastAccess = this.q(this.mapping.expiry.lastAccess);
+      // A placeholder per use: positional `?` cannot be reused.
+      const span = () => `(${p.add(expiresAt)} - ${lastAccess})`;
+      // Capped to the INT column: a deadline over 68 years past last access is stored as 68 years.
+      const seconds = `CASE WHEN ${span()} > ${MAX_INT * 1000} THEN ${MAX_INT} ELSE FLOOR(${span()} / 1000.0) END`;
+      set = `${this.q(this.mapping.expiry.maxInactive)} = ${this.dialect.toBigint(seconds)}`;
+    } else {
+      set = this.assignments(p, this.expiryValues(expiresAt, now));
+    }
+    if (this.activeAt !== null) set += `, ${this.activeAt} = ${p.add(now)}`;
     const where = [`${this.key} = ${p.add(key)}`, ...this.scope(p), `${this.expiry()} > ${p.add(now)}`];
     return p.statement(
       this.dialect.writeStatement(`UPDATE ${this.table} SET ${set} WHERE ${where.join(' AND ')}`),
@@ -239,10 +310,38 @@ export class TableSql {
       ...this.scope(p),
       `${this.expiry()} > ${p.add(now)}`,
     ];
+    const details = this.details === null ? '' : `, ${this.details} AS ${this.q(ALIAS.details)}`;
+    const activeAt = this.activeAt === null ? '' : `, ${this.activeAt} AS ${this.q(ALIAS.activeAt)}`;
     return p.statement(
-      `SELECT ${this.key} AS ${this.q(ALIAS.key)}, ${this.expiry()} AS ${this.q(ALIAS.expiresAt)} ` +
+      `SELECT ${this.key} AS ${this.q(ALIAS.key)}, ${this.expiry()} AS ${this.q(ALIAS.expiresAt)}${details}${activeAt} ` +
         `FROM ${this.table} WHERE ${where.join(' AND ')}`,
     );
+  }
+
+  /** Deletes the row of `key` if it belongs to `ownerId` and is live (`live`) or expired. */
+  deleteOwnedKey(ownerColumn: string, ownerId: string, key: string, now: number, live: boolean): Statement {
+    const p = this.params();
+    const where = [
+      `${this.key} = ${p.add(key)}`,
+      `${ownerColumn} = ${p.add(ownerId)}`,
+      ...this.scope(p),
+      `${this.expiry()} ${live ? '>' : '<='} ${p.add(now)}`,
+    ];
+    return p.statement(this.dialect.writeStatement(`DELETE FROM ${this.table} WHERE ${where.join(' AND ')}`));
+  }
+
+  /** Live, expired, owned and distinct owners in one scan of this namespace (`sessionkit stats`). */
+  stats(now: number): Statement {
+    const p = this.params();
+    const live = () => `${this.expiry()} > ${p.add(now)}`;
+    const count = (condition: string, alias: string) =>
+      `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END) AS ${this.q(alias)}`;
+    const columns = [count(live(), ALIAS.live), count(`${this.expiry()} <= ${p.add(now)}`, ALIAS.expired)];
+    if (this.ownerId !== null) {
+      columns.push(count(`${live()} AND ${this.ownerId} IS NOT NULL`, ALIAS.owned));
+      columns.push(`COUNT(DISTINCT CASE WHEN ${live()} THEN ${this.ownerId} END) AS ${this.q(ALIAS.owners)}`);
+    }
+    return p.statement(`SELECT ${columns.join(', ')} FROM ${this.table}${whereClause(this.scope(p))}`);
   }
 
   countLive(now: number): Statement {

@@ -140,7 +140,9 @@ export function storeBehaviourTests(kit: SqlKit): void {
       // created_at is the app clock at insert, and compare-and-set leaves it alone.
       expect(Number(row.born_at)).toBeGreaterThanOrEqual(before);
       expect(Number(row.born_at)).toBeLessThanOrEqual(Date.now());
-      expect(await renamed.listByOwner('bob')).toEqual([{ key: 'k', expiresAt: 4_102_444_800_789 }]);
+      expect(await renamed.listByOwner('bob')).toEqual([
+        { key: 'k', expiresAt: 4_102_444_800_789, details: null, lastActiveAt: expect.any(Number) },
+      ]);
       expect(await renamed.count()).toBe(1);
       expect(await renamed.destroyByOwner('bob')).toBe(1);
     });

@@ -5,7 +5,15 @@
  */
 import { createSessionManager, isSessionError, type SessionManager } from '@sessionkit/core';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { describeWithDatabase, dropTable, type KitPool, type SqlKit, testTable } from './kit';
+import {
+  describeWithDatabase,
+  dropTable,
+  type KitPool,
+  type SqlKit,
+  testTable,
+  tomcatSeedOptions,
+  tomcatSeedTable,
+} from './kit';
 
 const SECRET = 'sql-store-test-secret-0123456789-abcdefghij';
 const WRITERS = 50;
@@ -23,17 +31,26 @@ function cookieOf(setCookie: string | null): string {
  * @example
  * coreConcurrencyTests(await postgresKit());
  */
-export function coreConcurrencyTests(kit: SqlKit): void {
-  describeWithDatabase(kit, 'concurrency through the core (two managers on two pools)', () => {
+export function coreConcurrencyTests(kit: SqlKit, options: { tomcatSeed?: boolean } = {}): void {
+  // tomcatSeed: on Tomcat's table as documented (no version column), where the store assigns versions.
+  const where = options.tomcatSeed ? ", on Tomcat's table without a version column" : '';
+  describeWithDatabase(kit, `concurrency through the core (two managers on two pools${where})`, () => {
     const pools: KitPool[] = [];
-    const table = testTable(`${kit.name}_core`);
+    const table = testTable(`${kit.name}_core${options.tomcatSeed ? '_seed' : ''}`);
     let managers: [SessionManager<Data>, SessionManager<Data>];
     let conflicts = 0;
 
     beforeAll(async () => {
       pools.push(await kit.connect(), await kit.connect());
-      const stores = pools.map((pool) => kit.createStore(pool, { tableName: table, pruneInterval: 0 }));
-      await stores[0]?.createSchema();
+      const storeOptions = options.tomcatSeed
+        ? tomcatSeedOptions(table)
+        : { tableName: table, pruneInterval: 0 };
+      const stores = pools.map((pool) => kit.createStore(pool, storeOptions));
+      if (options.tomcatSeed) {
+        for (const statement of tomcatSeedTable(kit, table)) await pools[0]!.query(statement);
+      } else {
+        await stores[0]?.createSchema();
+      }
       const make = (index: number) =>
         createSessionManager<Data>({
           store: stores[index] as NonNullable<(typeof stores)[number]>,

@@ -98,6 +98,8 @@ export interface RawLayout {
   namespace: { column: string; value: string } | null;
   /** The assignment that stores an absolute expiry given as the one `?` value. */
   setExpiry: string;
+  /** The value of {@link setExpiry} that makes the expiry negative. @default -5000 */
+  negativeExpiry?: number;
   /** The payload column accepts NULL (Tomcat's session_data does; sessionkit's own does not). */
   nullablePayload: boolean;
 }
@@ -140,12 +142,44 @@ export function tomcatOptions(table: string): SqlStoreOptions {
       ownerId: 'sk_owner_id',
       namespace: 'app_name',
       createdAt: null,
+      details: null,
+      activeAt: null,
     },
     expiry: { lastAccessColumn: 'last_access', maxInactiveColumn: 'max_inactive' },
     fixedValues: { valid_session: '1' },
     namespace: '/tomcat-app',
     pruneInterval: 0,
   };
+}
+
+/**
+ * The store options that map onto the Tomcat table exactly as Tomcat documents it, with none of
+ * sessionkit's columns added: no version column (last_access is the compare-and-set token), no
+ * owner column (so no owner index).
+ */
+export function tomcatSeedOptions(table: string): SqlStoreOptions {
+  const options = tomcatOptions(table);
+  return { ...options, columns: { ...options.columns, version: null, ownerId: null } };
+}
+
+/** The raw layout of that table: the version read back is last_access. */
+export function tomcatSeedRawLayout(kit: SqlKit): RawLayout {
+  // last_access is the version here: the expiry goes negative through the seconds alone.
+  return {
+    ...tomcatRawLayout(kit),
+    version: 'last_access',
+    owner: null,
+    setExpiry: 'max_inactive = ?',
+    negativeExpiry: -2_000_000_000,
+  };
+}
+
+/**
+ * The DDL of the documented Tomcat table alone: {@link SqlKit.tomcatTable} without the statements
+ * that add sessionkit's columns (each of them names an `sk_` column).
+ */
+export function tomcatSeedTable(kit: SqlKit, table: string): string[] {
+  return kit.tomcatTable(table).filter((statement) => !/\bsk_/.test(statement.replaceAll(table, '')));
 }
 
 function asText(value: unknown): string | null {
@@ -193,7 +227,7 @@ export function rawWriter(pool: KitPool, table: string, layout: RawLayout): RawW
   const scopeValues = layout.namespace === null ? [] : [layout.namespace.value];
   const updates: Partial<Record<Corruption, [string, unknown]>> = {
     'version-negative': [`${layout.version} = ?`, -3],
-    'expiry-negative': [layout.setExpiry, -5_000],
+    'expiry-negative': [layout.setExpiry, layout.negativeExpiry ?? -5_000],
     ...(layout.nullablePayload ? { 'payload-missing': [`${layout.payload} = NULL`, undefined] } : {}),
   };
   return {
@@ -259,6 +293,24 @@ export function namespacedSetup(kit: SqlKit, pool: KitPool): () => Promise<Confo
           throw new Error(`the store changed rows of another namespace: ${JSON.stringify(left)}`);
         }
       },
+    };
+  };
+}
+
+/**
+ * A conformance setup on the Tomcat table exactly as documented (no column added), mapped with
+ * tomcatSeedOptions(). Run it with `expiryResolutionMs: 1000`: a touch there can only change the
+ * whole seconds of max_inactive.
+ */
+export function tomcatSeedSetup(kit: SqlKit, pool: KitPool): () => Promise<ConformanceTarget> {
+  return async () => {
+    const table = testTable(`${kit.name}_seed`);
+    for (const statement of tomcatSeedTable(kit, table)) await pool.query(statement);
+    return {
+      store: kit.createStore(pool, tomcatSeedOptions(table)),
+      raw: rawReader(pool, table, tomcatSeedRawLayout(kit)),
+      rawWriter: rawWriter(pool, table, tomcatSeedRawLayout(kit)),
+      teardown: () => dropTable(pool, table),
     };
   };
 }

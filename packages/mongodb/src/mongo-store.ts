@@ -21,13 +21,16 @@ import {
   listByOwnerStatement,
   ownerFilters,
   pruneFilter,
+  tallyStatements,
   touchStatement,
 } from './statements';
 import { verifyMongoStore } from './verify';
 
 /** A {@link SessionStore} on a MongoDB collection, with every optional capability. */
 export interface MongoStore
-  extends StoreWith<'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'clear' | 'prune'> {
+  extends StoreWith<
+    'destroyByOwner' | 'listByOwner' | 'destroyOwned' | 'count' | 'tally' | 'clear' | 'prune'
+  > {
   /**
    * Creates the indexes of {@link SESSION_INDEXES} (a TTL index on `expiresAt` with a grace
    * period, a sparse index on `ownerId`) and waits for them. The store also tries this once, in the
@@ -46,6 +49,7 @@ const CAPABILITIES = Object.freeze({
   listByOwner: true,
   ownerDetails: true,
   count: true,
+  tally: true,
   clear: true,
   prune: true,
   // Through the TTL index; reads never rely on it. Replaced by the index keeper's finding.
@@ -195,6 +199,18 @@ export function createMongoStore(
       }),
 
     count: () => run('count', () => collection.countDocuments(countFilter(Date.now()))),
+
+    tally: () =>
+      run('tally', async () => {
+        const statements = tallyStatements(Date.now());
+        const [live, expired, owned] = await Promise.all([
+          collection.countDocuments(statements.live),
+          collection.countDocuments(statements.expired),
+          collection.find(statements.owned.filter, statements.owned.options).toArray(),
+        ]);
+        const owners = new Set(owned.map((document) => document.ownerId));
+        return { live, expired, owned: owned.length, owners: owners.size };
+      }),
 
     clear: () =>
       run('clear', async () => {

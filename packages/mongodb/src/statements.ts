@@ -177,6 +177,26 @@ export function countFilter(now: number): MongoDocument {
   return { expiresAt: live(now) };
 }
 
+/**
+ * tally's statements: `countDocuments` of the live and of the expired documents (waiting for the
+ * TTL monitor or a prune), and a `find` of the live owned documents projected to their owner, to
+ * count them and their distinct owners (an operator's command: it reads every owned document).
+ */
+export function tallyStatements(now: number): {
+  live: MongoDocument;
+  expired: MongoDocument;
+  owned: FindStatement;
+} {
+  return {
+    live: { expiresAt: live(now) },
+    expired: { expiresAt: expired(now) },
+    owned: {
+      filter: { expiresAt: live(now), ownerId: { $type: 'string' } },
+      options: { projection: { _id: 0, ownerId: 1 } },
+    },
+  };
+}
+
 /** `deleteMany` for prune: documents whose expiry has passed. */
 export function pruneFilter(now: number): MongoDocument {
   return { expiresAt: expired(now) };

@@ -38,7 +38,7 @@ describe('createMongoStore with the real driver, no server needed', () => {
         replaceOnInsert: false,
         verify: true,
         ownerDetails: true,
-        tally: false,
+        tally: true,
         assignsVersions: false,
       });
       expect(typeof store.ensureIndexes).toBe('function');

@@ -20,6 +20,7 @@ import {
   pruneFilter,
   SESSION_INDEXES,
   TTL_GRACE_SECONDS,
+  tallyStatements,
   touchStatement,
 } from '../src/statements';
 
@@ -178,6 +179,17 @@ describe('statement shape, not a database test', () => {
     expect(countFilter(NOW)).toEqual({ expiresAt: { $gt: new Date(NOW) } });
     expect(pruneFilter(NOW)).toEqual({ expiresAt: { $lte: new Date(NOW) } });
     expect(clearFilter()).toEqual({});
+  });
+
+  test('tally: live and expired counts, and the live owned documents projected to their owner', () => {
+    expect(tallyStatements(NOW)).toEqual({
+      live: { expiresAt: { $gt: new Date(NOW) } },
+      expired: { expiresAt: { $lte: new Date(NOW) } },
+      owned: {
+        filter: { expiresAt: { $gt: new Date(NOW) }, ownerId: { $type: 'string' } },
+        options: { projection: { _id: 0, ownerId: 1 } },
+      },
+    });
   });
 
   test('indexes: a TTL index on expiresAt with a grace period and a sparse one on ownerId', () => {

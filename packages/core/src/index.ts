@@ -50,6 +50,8 @@ export { callStore, type StoreCall, storeCaller } from './store/store-call';
 export { type StoreErrorDetail, storeError } from './store/store-errors';
 export {
   checkStoredRecord,
+  copyHeldRecord,
+  type HeldRecord,
   readStoredRecord,
   type StoredRecordCheck,
   type StoredRecordFields,

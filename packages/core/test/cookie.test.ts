@@ -4,7 +4,24 @@ import { readCookieValues, resolveCookieOptions, serializeCookie } from '../src/
 import { defaultHashBackend, type HashBackend } from '../src/cookie/hashing';
 import { generateSessionId, isWellFormedSessionId } from '../src/cookie/ids';
 import { createCookieSigner } from '../src/cookie/signer';
+import { fromBase64url, toBase64url, toBase64urlPortable } from '../src/payload/encoding';
 import { OTHER_SECRET, SECRET } from './helpers';
+
+/** A backend counting its HMAC computations: what the verified-cookie memo saves is observable. */
+function countingBackend(): { backend: HashBackend; count: { tags: number } } {
+  const count = { tags: 0 };
+  const backend: HashBackend = {
+    ...defaultHashBackend,
+    hmac(secret) {
+      const tag = defaultHashBackend.hmac(secret);
+      return (value) => {
+        count.tags++;
+        return tag(value);
+      };
+    },
+  };
+  return { backend, count };
+}
 
 describe('cookie attributes', () => {
   test('defaults: HttpOnly, SameSite=Lax, Path=/, host-only, Secure outside development', () => {
@@ -76,18 +93,7 @@ describe('signing', () => {
   });
 
   test('a verified cookie is remembered: the same answers without the HMAC, forged ones never kept', async () => {
-    // A backend counting its HMAC computations: what the memo saves is observable here.
-    let tags = 0;
-    const counting: HashBackend = {
-      ...defaultHashBackend,
-      hmac(secret) {
-        const tag = defaultHashBackend.hmac(secret);
-        return (value) => {
-          tags++;
-          return tag(value);
-        };
-      },
-    };
+    const { backend: counting, count } = countingBackend();
     const issuer = createCookieSigner([OTHER_SECRET]);
     const rotated = await issuer.sign(generateSessionId());
     const signer = createCookieSigner([SECRET, OTHER_SECRET], counting, 3);
@@ -99,26 +105,62 @@ describe('signing', () => {
 
     expect(await signer.signerIndex(first)).toBe(0);
     expect(await signer.signerIndex(rotated)).toBe(1);
-    expect(tags).toBe(3); // one tag for `first`, two for `rotated` (second secret)
+    expect(count.tags).toBe(3); // one tag for `first`, two for `rotated` (second secret)
     expect(await signer.signerIndex(first)).toBe(0);
     expect(await signer.signerIndex(rotated)).toBe(1);
-    expect(tags).toBe(3);
+    expect(count.tags).toBe(3);
     // A forged signature is computed and refused every time: failures are never remembered.
     expect(await signer.signerIndex(forged)).toBe(-1);
     expect(await signer.signerIndex(forged)).toBe(-1);
-    expect(tags).toBe(7);
+    expect(count.tags).toBe(7);
     // Bounded: with room for 3, two more cookies push `first` out, and it costs a tag again.
     expect(await signer.signerIndex(second)).toBe(0);
     expect(await signer.signerIndex(third)).toBe(0);
-    tags = 0;
+    count.tags = 0;
     expect(await signer.signerIndex(first)).toBe(0);
-    expect(tags).toBe(1);
+    expect(count.tags).toBe(1);
     // What the signer issues itself is known to be valid from the start.
-    tags = 0;
+    count.tags = 0;
     const issued = await signer.sign(generateSessionId());
-    expect(tags).toBe(1);
+    expect(count.tags).toBe(1);
     expect(await signer.signerIndex(issued)).toBe(0);
-    expect(tags).toBe(1);
+    expect(count.tags).toBe(1);
+  });
+
+  test('the memo is bounded at its size and keeps the cookies in use', async () => {
+    const { backend: counting, count } = countingBackend();
+    const signer = createCookieSigner([SECRET], counting, 100);
+    const issuer = createCookieSigner([SECRET]);
+    const hot = await issuer.sign(generateSessionId());
+    const cookies = await Promise.all(Array.from({ length: 1_000 }, () => issuer.sign(generateSessionId())));
+    expect(await signer.signerIndex(hot)).toBe(0);
+    for (const cookie of cookies) {
+      expect(await signer.signerIndex(cookie)).toBe(0);
+      expect(await signer.signerIndex(hot)).toBe(0); // in use between every other cookie
+    }
+    expect(count.tags).toBe(1 + cookies.length); // `hot` was never pushed out
+    // The last 50 (half the size) are remembered; none of the first 900 are any more.
+    count.tags = 0;
+    for (const cookie of cookies.slice(-50)) await signer.signerIndex(cookie);
+    expect(count.tags).toBe(0);
+    for (const cookie of cookies.slice(0, 900)) await signer.signerIndex(cookie);
+    expect(count.tags).toBe(900);
+  });
+
+  test('base64url: the Buffer path and the portable path give the same text, and it decodes back', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(8), (bytes, offset) => {
+        // A view into a larger buffer, as the ID pool hands out.
+        const backing = new Uint8Array(offset + bytes.length + 3);
+        backing.set(bytes, offset);
+        const view = backing.subarray(offset, offset + bytes.length);
+        const text = toBase64url(view);
+        expect(text).toBe(toBase64urlPortable(view));
+        expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+        expect(fromBase64url(text)).toEqual(bytes);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   test('arbitrary strings never verify and never throw', async () => {

@@ -60,11 +60,12 @@ export function ttlAdvice(state: TtlState, collectionName: string): string | nul
     case 'ready':
       return null;
     case 'stale':
-      return (
-        `the TTL index ${state.name} deletes sessions ${state.expireAfterSeconds} s after they expire on the ` +
-        `server's clock, so a server clock ahead of the app's deletes live sessions; give it the grace ` +
-        `period: ${collModCommand(collectionName)}`
-      );
+      return state.expireAfterSeconds < TTL_GRACE_SECONDS
+        ? `the TTL index ${state.name} deletes sessions ${state.expireAfterSeconds} s after they expire on the ` +
+            `server's clock, so a server clock ahead of the app's deletes live sessions; give it the grace ` +
+            `period: ${collModCommand(collectionName)}`
+        : `the TTL index ${state.name} deletes sessions ${state.expireAfterSeconds} s after they expire, not ` +
+            `${TTL_GRACE_SECONDS} s: expired sessions take that much longer to go; ${collModCommand(collectionName)}`;
     case 'not-ttl':
       return (
         `the index ${state.name} on expiresAt is not a TTL index, so MongoDB never deletes expired ` +

@@ -7,7 +7,7 @@
  */
 import { type SessionStore, Verification, type VerifyOptions, type VerifyReport } from '@sessionkit/core';
 import type { MongoCollectionLike, MongoDocument } from './collection';
-import { collModCommand } from './indexes';
+import { collModCommand, ttlAdvice, ttlState } from './indexes';
 import { TTL_GRACE_SECONDS } from './statements';
 
 /** What verify needs beyond the store's own commands; every driver `Collection` has it. */
@@ -42,24 +42,13 @@ export function ttlIndexCommand(collection: string): string {
 }
 
 /**
- * Why the listed indexes do not expire sessions, or null when one of them does: a TTL index on
- * exactly `{ expiresAt: 1 }` with `expireAfterSeconds` TTL_GRACE_SECONDS (the field holds the
- * deadline itself; the grace keeps a server clock ahead of the app's from deleting a live session).
+ * Why the listed indexes do not expire sessions as the store expects, or null when they do: a
+ * TTL index on exactly `{ expiresAt: 1 }` with `expireAfterSeconds` TTL_GRACE_SECONDS (the field
+ * holds the deadline itself; the grace keeps a server clock ahead of the app's from deleting a
+ * live session). The same classification and wording as the store's first-use check.
  */
 export function ttlIndexProblem(indexes: readonly MongoDocument[], collection = 'sessions'): string | null {
-  const onExpiry = indexes.filter((index) => {
-    const key = index.key as Record<string, unknown> | undefined;
-    return key !== undefined && Object.keys(key).length === 1 && key.expiresAt === 1;
-  });
-  if (onExpiry.length === 0) return 'there is no TTL index on expiresAt: expired sessions are never deleted';
-  if (onExpiry.some((index) => index.expireAfterSeconds === TTL_GRACE_SECONDS)) return null;
-  const after = onExpiry[0]?.expireAfterSeconds;
-  if (after === undefined) {
-    return 'the index on expiresAt is not a TTL index (no expireAfterSeconds): expired sessions are never deleted';
-  }
-  return after === 0
-    ? `the TTL index on expiresAt has expireAfterSeconds 0 (from before the grace period): a server clock ahead of the app's can delete a session about to be extended; run ${collModCommand(collection)}`
-    : `the TTL index on expiresAt has expireAfterSeconds ${String(after)}, not ${TTL_GRACE_SECONDS}: expired sessions stay that much longer`;
+  return ttlAdvice(ttlState(indexes), collection);
 }
 
 /** The projection that reads the server's clock along with a document. */
@@ -107,9 +96,17 @@ export async function verifyMongoStore(
         v.skipped('expiry', 'the user may not list indexes (listIndexes): the TTL index was not checked');
       } else {
         v.ok('schema', `the collection ${name} exists`);
-        const problem = ttlIndexProblem((listed as { value: MongoDocument[] }).value, name);
-        if (problem === null) v.ok('expiry', 'native: a TTL index on expiresAt (expireAfterSeconds 0)');
-        else v.problem('expiry', problem, `call store.ensureIndexes(), or run ${ttlIndexCommand(name)}`);
+        const state = ttlState((listed as { value: MongoDocument[] }).value);
+        const problem = ttlAdvice(state, name);
+        if (problem === null) {
+          v.ok('expiry', `native: a TTL index on expiresAt (expireAfterSeconds ${TTL_GRACE_SECONDS})`);
+        } else {
+          const fix =
+            state.kind === 'stale'
+              ? `run ${collModCommand(name)}, or call store.ensureIndexes() with the Db`
+              : `call store.ensureIndexes(), or run ${ttlIndexCommand(name)}`;
+          v.problem('expiry', problem, fix);
+        }
       }
     }
   }

@@ -1,4 +1,4 @@
-import { SessionStoreError, type StoredRecord } from '@sessionkit/core';
+import { SessionStoreError } from '@sessionkit/core';
 
 /** One session held in the memory tier, with what the tier knows about its copy in the store. */
 export interface Entry {
@@ -30,18 +30,6 @@ export function markDirty(entry: Entry, now: number): void {
   if (entry.dirty) return;
   entry.dirty = true;
   entry.dirtySince = now;
-}
-
-/** A copy of the entry as the store contract returns it. */
-export function toRecord(entry: Entry): StoredRecord {
-  const record: StoredRecord = {
-    payload: new Uint8Array(entry.payload),
-    version: entry.version,
-    expiresAt: entry.expiresAt,
-    ownerId: entry.ownerId,
-  };
-  if (entry.details !== null) record.details = entry.details;
-  return record;
 }
 
 /**

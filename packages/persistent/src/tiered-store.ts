@@ -1,5 +1,6 @@
 import {
   checkSetArguments,
+  copyHeldRecord,
   isSessionError,
   type OwnedSession,
   SessionConfigError,
@@ -13,7 +14,7 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from '@sessionkit/core';
-import { checkExpiresAt, checkKey, markDirty, toRecord } from './entry';
+import { checkExpiresAt, checkKey, markDirty } from './entry';
 import { type MaintenanceReport, maintain, saveAll } from './maintenance';
 import { TierCore, trueExpiryOf } from './tier-core';
 import { type ResolvedTierOptions, resolveTierOptions, type TieredStoreOptions } from './tier-options';
@@ -114,7 +115,7 @@ class Tier implements TieredStore {
         keys: () => [...core.entries.keys()],
         read: (key: string) => {
           const entry = core.entries.get(key);
-          return entry === undefined ? null : { ...toRecord(entry), dirty: entry.dirty };
+          return entry === undefined ? null : { ...copyHeldRecord(entry), dirty: entry.dirty };
         },
       },
     });
@@ -128,7 +129,7 @@ class Tier implements TieredStore {
       const entry = await core.resolve(key, now);
       if (entry === null || entry.expiresAt <= now) return null;
       core.accessed(key, entry, now);
-      return toRecord(entry);
+      return copyHeldRecord(entry);
     });
   }
 

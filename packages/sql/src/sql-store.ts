@@ -148,6 +148,7 @@ class SqlSessionStore implements SqlStore {
     });
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: `async set() {}` in a store must still satisfy this (Promise<void> is not assignable to Promise<undefined>).
   set(key: string, record: StoredRecord, options?: SetOptions): Promise<void | number> {
     return this.#run('set', async () => {
       const checked = checkSetArguments(`${this.#label} store`, key, record, options, this.capabilities);

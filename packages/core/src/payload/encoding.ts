@@ -30,8 +30,23 @@ export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/**
+ * Node's Buffer where the runtime has one: its base64url encoder is native and allocates one
+ * string, where the portable path below builds a binary string, calls btoa and rewrites it with
+ * three regular expressions (a session ID on every login, about 3 µs). Both give the same text.
+ */
+const nodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
 /** Base64url without padding (RFC 4648 §5). */
 export function toBase64url(bytes: Uint8Array): string {
+  if (nodeBuffer !== undefined) {
+    return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  }
+  return toBase64urlPortable(bytes);
+}
+
+/** {@link toBase64url} on Web-standard APIs only: edge runtimes and browsers. */
+export function toBase64urlPortable(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

@@ -2,6 +2,7 @@ import { SessionConfigError, SessionConflictError, SessionStoreError } from '../
 import { type HeapNode, heapify, heapPop, heapPush } from './min-heap';
 import { checkSetArguments } from './set-arguments';
 import type { SetOptions, StoreCapabilities, StoredRecord, StoreWith } from './store';
+import { copyHeldRecord } from './stored-record';
 import { Verification } from './verify';
 
 /** Options of {@link createMemoryStore}. */
@@ -172,7 +173,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async get(key) {
       const entry = live(key, Date.now());
       if (entry === undefined) return null;
-      return recordOf(entry);
+      return copyHeldRecord(entry);
     },
 
     async set(key: string, record: StoredRecord, options?: SetOptions) {
@@ -321,7 +322,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       keys: () => [...entries.keys()],
       read: (key: string): StoredRecord | null => {
         const entry = entries.get(key);
-        return entry === undefined ? null : recordOf(entry);
+        return entry === undefined ? null : copyHeldRecord(entry);
       },
     },
   });
@@ -329,17 +330,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 }
 
 /** A copy of what an entry holds, as get returns it (details only when there are some). */
-function recordOf(entry: Entry): StoredRecord {
-  const record: StoredRecord = {
-    payload: new Uint8Array(entry.payload),
-    version: entry.version,
-    expiresAt: entry.expiresAt,
-    ownerId: entry.ownerId,
-  };
-  if (entry.details !== null) record.details = entry.details;
-  return record;
-}
-
 function validateMaxSessions(value: number): number {
   if (value === 0 || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
   if (!Number.isSafeInteger(value) || value < 0) {

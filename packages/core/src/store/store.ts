@@ -155,6 +155,7 @@ export interface SessionStore {
    * Inserts or compare-and-sets; see {@link SetOptions}. The record's version is stored as given,
    * except by a store with `capabilities.assignsVersions`, which resolves the version it stored.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: `async set() {}` in a store must still satisfy this (Promise<void> is not assignable to Promise<undefined>).
   set(key: string, record: StoredRecord, options?: SetOptions): Promise<void | number>;
 
   /**

@@ -103,3 +103,35 @@ function describe(value: unknown): string {
 function bad(reason: string): StoredRecordCheck {
   return { ok: false, reason };
 }
+
+/** What a store that keeps records in memory holds of one (the memory store, the persistent tier). */
+export interface HeldRecord {
+  payload: Uint8Array;
+  version: number;
+  expiresAt: number;
+  ownerId: string | null;
+  /** Session-list details, or null when the session has none. */
+  details: string | null;
+}
+
+/**
+ * A copy of a record held in memory, as the store contract returns it. The payload is copied so
+ * that a caller changing the bytes it got cannot change the stored session; `details` appears
+ * only when the session has them, as every other store returns it.
+ *
+ * @example
+ * async get(key) {
+ *   const held = entries.get(key);
+ *   return held === undefined ? null : copyHeldRecord(held);
+ * }
+ */
+export function copyHeldRecord(held: HeldRecord): StoredRecord {
+  const record: StoredRecord = {
+    payload: new Uint8Array(held.payload),
+    version: held.version,
+    expiresAt: held.expiresAt,
+    ownerId: held.ownerId,
+  };
+  if (held.details !== null) record.details = held.details;
+  return record;
+}

@@ -1,7 +1,7 @@
 import { SessionConfigError } from '@sessionkit/core';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '@sessionkit/sql';
 import { mssqlDialect } from './dialect';
-import { type MssqlPool, mssqlExecutor } from './pool';
+import { type MssqlPool, mssqlConnections, mssqlExecutor } from './pool';
 import { mssqlVerify } from './verify';
 
 /** Options of {@link createMssqlStore}; see the README for each one. */
@@ -54,6 +54,7 @@ export function createMssqlStore(pool: MssqlPool, options?: MssqlStoreOptions): 
   }
   return createSqlStore({
     executor: mssqlExecutor(pool),
+    connections: mssqlConnections(pool),
     dialect: mssqlDialect,
     options,
     context: 'createMssqlStore',

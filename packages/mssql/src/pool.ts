@@ -122,3 +122,14 @@ export function mssqlExecutor(pool: MssqlPool): SqlExecutor {
     return { rows: (result.recordset ?? []) as Array<Record<string, unknown>>, affected };
   };
 }
+
+/**
+ * The pool's `pool.max` (mssql's default is 10), for the store's read coalescing; undefined for
+ * an object that is not a ConnectionPool, whose reads then go out alone.
+ */
+export function mssqlConnections(pool: MssqlPool): number | undefined {
+  const config = (pool as { config?: { pool?: { max?: unknown } } }).config;
+  if (config === undefined || config === null || typeof config !== 'object') return undefined;
+  const max = config.pool?.max ?? 10;
+  return typeof max === 'number' && Number.isInteger(max) && max >= 1 ? max : undefined;
+}

@@ -1,7 +1,7 @@
 import { SessionConfigError } from '@sessionkit/core';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '@sessionkit/sql';
 import { mysqlDialect } from './dialect';
-import { type MysqlPool, mysqlExecutor } from './pool';
+import { type MysqlPool, mysqlConnections, mysqlExecutor } from './pool';
 import { mysqlVerify } from './verify';
 
 /** Options of {@link createMysqlStore}; see the README for each one. */
@@ -42,6 +42,7 @@ export function createMysqlStore(pool: MysqlPool, options?: MysqlStoreOptions): 
   }
   return createSqlStore({
     executor: mysqlExecutor(pool),
+    connections: mysqlConnections(pool),
     dialect: mysqlDialect,
     options,
     context: 'createMysqlStore',

@@ -75,3 +75,14 @@ export function mysqlExecutor(pool: MysqlPool): SqlExecutor {
   const promises = promisePool(pool);
   return async ({ text, values }) => toResult((await promises.execute(text, values))[0]);
 }
+
+/**
+ * The pool's `connectionLimit` (10 unless set), for the store's read coalescing; undefined when
+ * the pool does not say (a wrapper), and then every read goes out alone.
+ */
+export function mysqlConnections(pool: MysqlPool): number | undefined {
+  const core =
+    'promise' in pool && typeof pool.promise === 'function' ? pool : (pool as { pool?: unknown }).pool;
+  const limit = (core as { config?: { connectionLimit?: unknown } } | undefined)?.config?.connectionLimit;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 ? limit : undefined;
+}

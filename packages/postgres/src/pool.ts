@@ -16,3 +16,12 @@ export function postgresExecutor(pool: PostgresQueryable): SqlExecutor {
     return { rows: result.rows as Array<Record<string, unknown>>, affected: result.rowCount ?? 0 };
   };
 }
+
+/**
+ * The connection limit of a pg.Pool (`options.max`, 10 unless set), for the store's read
+ * coalescing; undefined for anything else (a pg.Client, a wrapper), whose reads go out alone.
+ */
+export function postgresConnections(pool: PostgresQueryable): number | undefined {
+  const max = (pool as { options?: { max?: unknown } }).options?.max;
+  return typeof max === 'number' && Number.isInteger(max) && max >= 1 ? max : undefined;
+}

@@ -1,7 +1,7 @@
 import { SessionConfigError } from '@sessionkit/core';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '@sessionkit/sql';
 import { postgresDialect } from './dialect';
-import { type PostgresQueryable, postgresExecutor } from './pool';
+import { type PostgresQueryable, postgresConnections, postgresExecutor } from './pool';
 import { postgresVerify } from './verify';
 
 /** Options of {@link createPostgresStore}; see the README for each one. */
@@ -38,6 +38,7 @@ export function createPostgresStore(pool: PostgresQueryable, options?: PostgresS
   }
   return createSqlStore({
     executor: postgresExecutor(pool),
+    connections: postgresConnections(pool),
     dialect: postgresDialect,
     options,
     context: 'createPostgresStore',

@@ -89,6 +89,17 @@ export interface SqlStoreOptions {
    * @default 1000
    */
   pruneBatchSize?: number;
+  /**
+   * When the store's statements occupy every connection of the pool, reads of sessions that
+   * arrive meanwhile wait together and go out as one `SELECT … WHERE key IN (…)` as soon as a
+   * connection frees: the same rows for one round trip instead of one each, which is most of a
+   * loaded server's CPU on a SQL store. A read that finds a connection free is sent at once, so a
+   * lone request never waits for a batch. Needs the pool's size, which the store reads from
+   * pg.Pool, mysql2 and mssql pools; with anything else every read goes out alone. A row answers
+   * only the key of exactly its text, as the store wrote it.
+   * @default true
+   */
+  coalesceReads?: boolean;
 }
 
 /** How expiry is stored. */
@@ -119,6 +130,7 @@ export interface ResolvedSqlOptions {
   mapping: TableMapping;
   pruneInterval: number;
   pruneBatchSize: number;
+  coalesceReads: boolean;
 }
 
 /** The default table name of every SQL store. */
@@ -150,6 +162,7 @@ const OPTION_NAMES = new Set([
   'fixedValues',
   'pruneInterval',
   'pruneBatchSize',
+  'coalesceReads',
 ]);
 const COLUMN_NAMES = new Set(Object.keys(DEFAULT_COLUMNS));
 
@@ -329,5 +342,11 @@ export function resolveSqlOptions(options: SqlStoreOptions | undefined, context:
         'the default is 1000.',
     );
   }
-  return { mapping, pruneInterval, pruneBatchSize };
+  const { coalesceReads = true } = given;
+  if (typeof coalesceReads !== 'boolean') {
+    throw new SessionConfigError(
+      `${context}: coalesceReads must be true or false (got ${show(coalesceReads)}); the default is true.`,
+    );
+  }
+  return { mapping, pruneInterval, pruneBatchSize, coalesceReads };
 }

@@ -22,6 +22,7 @@ import { formatTableName } from './identifiers';
 import { ALIAS, TableSql, versionlessAccess } from './internal-do-not-import/table-sql';
 import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
+import { ReadCoalescer } from './read-coalescer';
 import { layoutOf } from './schema';
 import type { InsertRow, SqlResult, SqlValue, Statement } from './statement';
 import { type SqlVerifySpec, verifySqlStore } from './verify';
@@ -52,6 +53,12 @@ export interface SqlStoreSetup {
   context: string;
   /** The dialect's part of `verify()`; without it the store declares no verify. */
   verify?: SqlVerifySpec;
+  /**
+   * How many statements the app's pool runs at once (its connection limit), when the dialect
+   * package can read it from the pool: reads that arrive while the store's own statements fill
+   * it are coalesced (see ReadCoalescer). Unknown: every read goes out on its own.
+   */
+  connections?: number;
 }
 
 /** Insert attempts when the row a duplicate-key error pointed at vanished before the replace. */
@@ -87,6 +94,7 @@ class SqlSessionStore implements SqlStore {
   readonly #label: string;
   readonly #timer: JitteredTimer | null;
   readonly #verify: SqlVerifySpec | undefined;
+  readonly #reads: ReadCoalescer;
 
   constructor(setup: SqlStoreSetup, options: ResolvedSqlOptions) {
     this.#dialect = setup.dialect;
@@ -112,6 +120,14 @@ class SqlSessionStore implements SqlStore {
       assignsVersions: this.#sql.versionless,
     });
     this.#verify = setup.verify;
+    const { connections } = setup;
+    const limit =
+      options.coalesceReads && typeof connections === 'number' && connections >= 1 ? connections : Infinity;
+    this.#reads = new ReadCoalescer(limit, {
+      one: async (key) => (await this.#send(this.#sql.selectByKey(key))).rows[0],
+      many: async (keys) => (await this.#send(this.#sql.selectByKeys(keys))).rows,
+      keyOf: (row) => textOf(row[ALIAS.key]),
+    });
     this.#timer =
       options.pruneInterval === 0
         ? null
@@ -131,10 +147,10 @@ class SqlSessionStore implements SqlStore {
   get(key: string): Promise<StoredRecord | null> {
     return this.#run('get', async () => {
       if (!this.#lookupKey(key)) return null;
-      const now = Date.now();
-      const { rows } = await this.#exec(this.#sql.selectByKey(key));
-      const row = rows[0];
+      const row = await this.#reads.read(key);
       if (row === undefined) return null;
+      // The clock after the answer: a read that waited for a batch judges expiry when it got it.
+      const now = Date.now();
       // Drivers return BIGINT as a number or a decimal string, binary as a Buffer: core's
       // validator takes them as they are and rejects a row nothing but a script could have written.
       const record = readStoredRecord(key, {
@@ -414,7 +430,12 @@ class SqlSessionStore implements SqlStore {
     return total;
   }
 
+  /** Runs a statement, counted by the read coalescer as in flight. */
   #exec(statement: Statement): Promise<SqlResult> {
+    return this.#reads.run(() => this.#send(statement));
+  }
+
+  #send(statement: Statement): Promise<SqlResult> {
     return executeWithRetry(this.#executor, this.#dialect, statement);
   }
 

@@ -68,6 +68,9 @@ describe('resolveSqlOptions', () => {
       /pruneBatchSize must be a whole number from 1 to 5000/,
     );
     expect(configError({ pruneBatchSize: 5001 })).toMatch(/pruneBatchSize/);
+    expect(configError({ coalesceReads: 'yes' })).toMatch(
+      /coalesceReads must be true or false \(got "yes"\)/,
+    );
     expect(configError('sessions')).toMatch(/options must be an object/);
   });
 

@@ -208,13 +208,31 @@ export class TableSql {
    */
   selectByKey(key: string): Statement {
     const p = this.params();
+    const text = `SELECT ${this.#recordColumns()} FROM ${this.table} WHERE ${[`${this.key} = ${p.add(key)}`, ...this.scope(p)].join(' AND ')}`;
+    return p.statement(text);
+  }
+
+  /**
+   * {@link selectByKey} for several keys in one statement, with each row's key (column `sk_key`)
+   * to tell them apart: the coalesced read of keys that queued while the pool was busy.
+   */
+  selectByKeys(keys: readonly string[]): Statement {
+    const p = this.params();
+    const list = keys.map((key) => p.add(key)).join(', ');
+    const text =
+      `SELECT ${this.key} AS ${this.q(ALIAS.key)}, ${this.#recordColumns()} FROM ${this.table} ` +
+      `WHERE ${[`${this.key} IN (${list})`, ...this.scope(p)].join(' AND ')}`;
+    return p.statement(text);
+  }
+
+  /** The columns of a stored record, under their fixed aliases. */
+  #recordColumns(): string {
     const owner = this.ownerId === null ? '' : `, ${this.ownerId} AS ${this.q(ALIAS.ownerId)}`;
     const details = this.details === null ? '' : `, ${this.details} AS ${this.q(ALIAS.details)}`;
-    const text =
-      `SELECT ${this.token} AS ${this.q(ALIAS.version)}, ${this.payload} AS ${this.q(ALIAS.payload)}, ` +
-      `${this.expiry()} AS ${this.q(ALIAS.expiresAt)}${owner}${details} FROM ${this.table} ` +
-      `WHERE ${[`${this.key} = ${p.add(key)}`, ...this.scope(p)].join(' AND ')}`;
-    return p.statement(text);
+    return (
+      `${this.token} AS ${this.q(ALIAS.version)}, ${this.payload} AS ${this.q(ALIAS.payload)}, ` +
+      `${this.expiry()} AS ${this.q(ALIAS.expiresAt)}${owner}${details}`
+    );
   }
 
   /** The compare-and-set: matches only the live row at `expectedVersion`; 0 rows is a conflict. */

@@ -7,6 +7,7 @@ import { isSessionError, type SessionError } from '@sessionkit/core';
 import { afterAll, assert, beforeAll, expect, test } from 'vitest';
 import { MAX_EXPIRY } from '../checks';
 import type { SqlStore } from '../sql-store';
+import { coalescedReadTests } from './coalesced-reads';
 import { describeWithDatabase, dropTable, type KitPool, type SqlKit, testTable } from './kit';
 
 function record(
@@ -52,6 +53,7 @@ async function waitFor(what: string, condition: () => Promise<boolean>, timeoutM
  * storeBehaviourTests(await postgresKit());
  */
 export function storeBehaviourTests(kit: SqlKit): void {
+  coalescedReadTests(kit);
   describeWithDatabase(kit, 'store behaviour', () => {
     let pool: KitPool;
     const tables: string[] = [];

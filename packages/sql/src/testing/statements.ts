@@ -27,6 +27,7 @@ export function allStatements(dialect: SqlDialect, options: SqlStoreOptions = {}
   const sql = new TableSql(resolveSqlOptions(options, 'test').mapping, dialect);
   const statements: Record<string, Statement> = {
     get: sql.selectByKey('k'),
+    coalescedGet: sql.selectByKeys(['k', 'l', 'm']),
     cas: sql.updateIfVersion(ROW, 1),
     touch: sql.touch('k', NOW + 120_000, NOW),
     destroyLive: sql.deleteKey('k', NOW, true),

@@ -71,11 +71,15 @@ function substitute(value: unknown, to: Substitution): unknown {
   return value;
 }
 
-/** Wraps a driver object so every method call is logged before it is forwarded. */
+/**
+ * Wraps a driver object so every method call is logged before it is forwarded. The callback pool
+ * a mysql2/promise pool holds (`pool`), which the MySQL store drives, is wrapped too.
+ */
 function recording<T extends object>(target: T, log: Call[]): T {
   return new Proxy(target, {
     get(obj, property, receiver) {
       const value = Reflect.get(obj, property, receiver);
+      if (property === 'pool' && typeof value === 'object' && value !== null) return recording(value, log);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
       return (...args: unknown[]) => {
         log.push({ method: property, args });
@@ -128,7 +132,13 @@ async function mariadbBackend(url: string): Promise<Backend> {
     store,
     recordingStore: createMysqlStore(recording(pool, log), options),
     takeCalls: () => log.splice(0),
-    replay: (call) => pool.execute(call.args[0] as string, call.args[1] as never),
+    // As the store sends it: through the callback pool, without the promise wrapper's stack capture.
+    replay: (call) =>
+      new Promise((resolve, reject) => {
+        pool.pool.execute(call.args[0] as string, call.args[1] as never, (error: unknown, result: unknown) =>
+          error ? reject(error) : resolve(result),
+        );
+      }),
     close: () => pool.end(),
   };
 }

@@ -124,12 +124,12 @@ export function mssqlExecutor(pool: MssqlPool): SqlExecutor {
 }
 
 /**
- * The pool's `pool.max` (mssql's default is 10), for the store's read coalescing; undefined for
- * an object that is not a ConnectionPool, whose reads then go out alone.
+ * The pool's `pool.max` (mssql's default is 10), as the pool holds it, for the store's read
+ * coalescing; undefined for an object that is not a ConnectionPool. The SQL layer checks the
+ * value: anything but a whole number ≥ 1 means every read goes out alone.
  */
-export function mssqlConnections(pool: MssqlPool): number | undefined {
-  const config = (pool as { config?: { pool?: { max?: unknown } } }).config;
+export function mssqlConnections(pool: MssqlPool): unknown {
+  const config = (pool as { config?: { pool?: { max?: unknown } } | null }).config;
   if (config === undefined || config === null || typeof config !== 'object') return undefined;
-  const max = config.pool?.max ?? 10;
-  return typeof max === 'number' && Number.isInteger(max) && max >= 1 ? max : undefined;
+  return config.pool?.max ?? 10;
 }

@@ -50,9 +50,17 @@ function hasCallbackExecute(value: unknown): value is CallbackExecute {
  * connections without it.
  */
 function callbackPool(pool: MysqlPool): CallbackExecute | null {
-  if ('promise' in pool && typeof pool.promise === 'function') return hasCallbackExecute(pool) ? pool : null;
-  const inner = (pool as { pool?: unknown }).pool;
-  return hasCallbackExecute(inner) ? inner : null;
+  const core = corePool(pool);
+  return hasCallbackExecute(core) ? core : null;
+}
+
+/**
+ * mysql2's callback pool: `pool` itself when it is one (it has `promise()`), else the one a
+ * mysql2/promise pool wraps (its `pool` property); undefined for anything else.
+ */
+function corePool(pool: MysqlPool): unknown {
+  if ('promise' in pool && typeof pool.promise === 'function') return pool;
+  return (pool as { pool?: unknown }).pool;
 }
 
 function toResult(result: unknown): SqlResult {
@@ -77,12 +85,10 @@ export function mysqlExecutor(pool: MysqlPool): SqlExecutor {
 }
 
 /**
- * The pool's `connectionLimit` (10 unless set), for the store's read coalescing; undefined when
- * the pool does not say (a wrapper), and then every read goes out alone.
+ * The pool's `connectionLimit` (10 unless set), as the pool holds it, for the store's read
+ * coalescing; undefined when the pool does not say (a wrapper). The SQL layer checks the value:
+ * anything but a whole number ≥ 1 means every read goes out alone.
  */
-export function mysqlConnections(pool: MysqlPool): number | undefined {
-  const core =
-    'promise' in pool && typeof pool.promise === 'function' ? pool : (pool as { pool?: unknown }).pool;
-  const limit = (core as { config?: { connectionLimit?: unknown } } | undefined)?.config?.connectionLimit;
-  return typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 ? limit : undefined;
+export function mysqlConnections(pool: MysqlPool): unknown {
+  return (corePool(pool) as { config?: { connectionLimit?: unknown } } | undefined)?.config?.connectionLimit;
 }

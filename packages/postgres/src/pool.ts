@@ -18,10 +18,10 @@ export function postgresExecutor(pool: PostgresQueryable): SqlExecutor {
 }
 
 /**
- * The connection limit of a pg.Pool (`options.max`, 10 unless set), for the store's read
- * coalescing; undefined for anything else (a pg.Client, a wrapper), whose reads go out alone.
+ * The connection limit of a pg.Pool (`options.max`, 10 unless set), as the pool holds it, for the
+ * store's read coalescing; undefined for anything else (a pg.Client, a wrapper). The SQL layer
+ * checks the value: anything but a whole number ≥ 1 means every read goes out alone.
  */
-export function postgresConnections(pool: PostgresQueryable): number | undefined {
-  const max = (pool as { options?: { max?: unknown } }).options?.max;
-  return typeof max === 'number' && Number.isInteger(max) && max >= 1 ? max : undefined;
+export function postgresConnections(pool: PostgresQueryable): unknown {
+  return (pool as { options?: { max?: unknown } }).options?.max;
 }

@@ -16,6 +16,17 @@ export const MAX_COALESCED_READS = 100;
 
 type Row = Record<string, unknown>;
 
+/**
+ * The coalescer's limit from the store's options and the pool's connection limit as the dialect
+ * read it from the pool: that number when coalescing is on and it is a whole number ≥ 1, else
+ * Infinity (every read goes out alone, as without a coalescer).
+ */
+export function coalescingLimit(enabled: boolean, connections: unknown): number {
+  return enabled && typeof connections === 'number' && Number.isInteger(connections) && connections >= 1
+    ? connections
+    : Number.POSITIVE_INFINITY;
+}
+
 interface Waiter {
   resolve(row: Row | undefined): void;
   reject(error: unknown): void;
@@ -45,6 +56,8 @@ export class ReadCoalescer {
 
   /** Runs one of the store's statements, counted as in flight until it settles. */
   run<T>(statement: () => Promise<T>): Promise<T> {
+    // Nothing is ever coalesced without a limit: no counter and no extra promise per statement.
+    if (this.#limit === Infinity) return statement();
     this.#inFlight++;
     let answer: Promise<T>;
     try {

@@ -22,7 +22,7 @@ import { formatTableName } from './identifiers';
 import { ALIAS, TableSql, versionlessAccess } from './internal-do-not-import/table-sql';
 import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
-import { ReadCoalescer } from './read-coalescer';
+import { coalescingLimit, ReadCoalescer } from './read-coalescer';
 import { layoutOf } from './schema';
 import type { InsertRow, SqlResult, SqlValue, Statement } from './statement';
 import { type SqlVerifySpec, verifySqlStore } from './verify';
@@ -56,9 +56,10 @@ export interface SqlStoreSetup {
   /**
    * How many statements the app's pool runs at once (its connection limit), when the dialect
    * package can read it from the pool: reads that arrive while the store's own statements fill
-   * it are coalesced (see ReadCoalescer). Unknown: every read goes out on its own.
+   * it are coalesced (see ReadCoalescer). Passed as the pool holds it and checked here: anything
+   * but a whole number ≥ 1 (unknown, a wrapper's) means every read goes out on its own.
    */
-  connections?: number;
+  connections?: unknown;
 }
 
 /** Insert attempts when the row a duplicate-key error pointed at vanished before the replace. */
@@ -120,10 +121,7 @@ class SqlSessionStore implements SqlStore {
       assignsVersions: this.#sql.versionless,
     });
     this.#verify = setup.verify;
-    const { connections } = setup;
-    const limit =
-      options.coalesceReads && typeof connections === 'number' && connections >= 1 ? connections : Infinity;
-    this.#reads = new ReadCoalescer(limit, {
+    this.#reads = new ReadCoalescer(coalescingLimit(options.coalesceReads, setup.connections), {
       one: async (key) => (await this.#send(this.#sql.selectByKey(key))).rows[0],
       many: async (keys) => (await this.#send(this.#sql.selectByKeys(keys))).rows,
       keyOf: (row) => textOf(row[ALIAS.key]),

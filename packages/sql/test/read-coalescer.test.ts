@@ -4,7 +4,7 @@
  * concern. (Against real databases: the "coalesced reads" tests of each SQL store.)
  */
 import { describe, expect, test } from 'vitest';
-import { MAX_COALESCED_READS, ReadCoalescer } from '../src/read-coalescer';
+import { coalescingLimit, MAX_COALESCED_READS, ReadCoalescer } from '../src/read-coalescer';
 
 type Row = Record<string, unknown>;
 
@@ -125,5 +125,30 @@ describe('ReadCoalescer', () => {
     expect(sent).toHaveLength(20);
     for (const s of sent) s.settle(s.keys.map(row));
     expect(await Promise.all(all)).toHaveLength(20);
+  });
+
+  test('without a limit a statement runs as it is: no counting, no promise layer', async () => {
+    const { reads } = controlled();
+    const statement = Promise.resolve('done');
+    expect(new ReadCoalescer(Number.POSITIVE_INFINITY, reads).run(() => statement)).toBe(statement);
+    expect(new ReadCoalescer(2, reads).run(() => statement)).not.toBe(statement);
+  });
+});
+
+describe('coalescingLimit', () => {
+  test("the pool's connection limit when coalescing is on and it is a whole number ≥ 1", () => {
+    expect(coalescingLimit(true, 10)).toBe(10);
+    expect(coalescingLimit(true, 1)).toBe(1);
+  });
+
+  test.each([0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, '10', null, undefined, {}])(
+    'Infinity (reads alone) for a pool that reports %s',
+    (connections) => {
+      expect(coalescingLimit(true, connections)).toBe(Number.POSITIVE_INFINITY);
+    },
+  );
+
+  test('Infinity when coalescing is off', () => {
+    expect(coalescingLimit(false, 10)).toBe(Number.POSITIVE_INFINITY);
   });
 });

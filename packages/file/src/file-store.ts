@@ -112,7 +112,7 @@ class DirectoryStore implements FileStore {
       } = checkSetArguments(STORE, key, record, options, this.capabilities);
       const name = hashName(key);
       const bytes = encodeRecord(key, { ...record, ownerId, details, activeAt: Date.now() });
-      await this.#files.withLock(name, async () => {
+      await this.#files.withLock(name, async (lock) => {
         const current = await this.#files.read(name);
         const live = current.state === 'ok' && current.record.expiresAt > Date.now() ? current.record : null;
         if (expected === undefined && live) {
@@ -131,11 +131,16 @@ class DirectoryStore implements FileStore {
         if (ownerId !== null && !this.#files.markerStands(current, ownerId)) {
           await this.#files.addMarker(ownerId, name);
         }
-        await this.#files.write(name, bytes);
         const previousOwner = current.state === 'ok' ? current.record.ownerId : null;
-        if (previousOwner !== null && previousOwner !== ownerId) {
-          await this.#files.removeMarker(previousOwner, name);
+        if (previousOwner === null || previousOwner === ownerId) {
+          await this.#files.commit(lock, name, bytes);
+          return;
         }
+        // The owner changes: the old owner's marker goes after the record is written and still
+        // under the lock (a write in between could be that owner's again), so this write does
+        // not release the lock by committing it.
+        await this.#files.write(name, bytes);
+        await this.#files.removeMarker(previousOwner, name);
       });
       // Only once the insert is in; under the replaced record's own lock, as destroy() takes it
       // (taken after the new one's is released: two locks held at once could deadlock).
@@ -151,7 +156,7 @@ class DirectoryStore implements FileStore {
       const name = hashName(checkKey(key));
       checkExpiresAt(expiresAt, 'touch');
       // Under the lock: a touch that rewrote the file from a stale read would undo a concurrent set.
-      return this.#files.withLock(name, async () => {
+      return this.#files.withLock(name, async (lock) => {
         const current = await this.#files.read(name);
         if (current.state !== 'ok' || current.record.expiresAt <= Date.now()) return false;
         // A record with details also records when it was last active.
@@ -160,7 +165,7 @@ class DirectoryStore implements FileStore {
           expiresAt,
           activeAt: Date.now(),
         });
-        await this.#files.write(name, bytes);
+        await this.#files.commit(lock, name, bytes);
         return true;
       });
     });

@@ -30,7 +30,7 @@ let sequence = 0;
 /**
  * A string no other call returns, in this process or any other sharing the directory: the
  * process's random nonce and a counter. Cheaper than fresh random bytes on every write, and as
- * unique, which is all temp names and lock tokens need (an O_EXCL create never follows a link, so
+ * unique, which is all temp names need (an O_EXCL create never follows a link, so
  * a name someone can predict is no risk).
  */
 export function uniqueName(): string {
@@ -66,17 +66,20 @@ export async function removeQuietly(path: string): Promise<void> {
 /** Codes a rename may transiently fail with on Windows while another process has the target open. */
 const RENAME_RETRY = new Set(['EPERM', 'EACCES', 'EBUSY']);
 
+/** What writing a record file needs from the store's options. */
+export interface WriteSettings {
+  fileMode: number;
+  dirMode: number;
+  fsync: boolean;
+}
+
 /**
  * Writes `bytes` to `target` atomically: a temp file with a random name in the same folder (so
  * the rename never crosses file systems), then rename over the target. rename(2) replaces the
  * directory entry in one step, so a reader opens either the old file or the new one, never a
  * partial write, and a crash mid-write leaves only a `.tmp` file that prune removes later.
  */
-export async function writeAtomic(
-  target: string,
-  bytes: Uint8Array,
-  options: { fileMode: number; dirMode: number; fsync: boolean },
-): Promise<void> {
+export async function writeAtomic(target: string, bytes: Uint8Array, options: WriteSettings): Promise<void> {
   const temp = `${target}.${uniqueName()}.tmp`;
   let fd: number;
   try {
@@ -88,25 +91,38 @@ export async function writeAtomic(
   }
   try {
     try {
-      // open() applies the umask; group/other bits the user asked for would be silently dropped.
-      if ((options.fileMode & 0o077) !== 0) await fchmodFd(fd, options.fileMode);
-      await writeAllFd(fd, bytes);
-      if (options.fsync) await fsyncFd(fd);
+      await fillNewFile(fd, bytes, options);
     } finally {
       await closeFd(fd);
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await rename(temp, target);
-        break;
-      } catch (error) {
-        if (attempt >= 4 || !RENAME_RETRY.has(errorCode(error) ?? '')) throw error;
-        await sleep(5 * 2 ** attempt);
-      }
-    }
+    await renameOver(temp, target, options);
   } catch (error) {
     await removeQuietly(temp);
     throw error;
+  }
+}
+
+/**
+ * Writes a record into the new, empty file open at `fd`: its mode, its bytes, and with `fsync`
+ * the flush to stable storage.
+ */
+export async function fillNewFile(fd: number, bytes: Uint8Array, options: WriteSettings): Promise<void> {
+  // open() applies the umask; group/other bits the user asked for would be silently dropped.
+  if ((options.fileMode & 0o077) !== 0) await fchmodFd(fd, options.fileMode);
+  await writeAllFd(fd, bytes);
+  if (options.fsync) await fsyncFd(fd);
+}
+
+/** Renames a complete file over `target` (and with `fsync` makes the rename durable). */
+export async function renameOver(from: string, target: string, options: WriteSettings): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, target);
+      break;
+    } catch (error) {
+      if (attempt >= 4 || !RENAME_RETRY.has(errorCode(error) ?? '')) throw error;
+      await sleep(5 * 2 ** attempt);
+    }
   }
   if (options.fsync) await syncDir(dirname(target));
 }

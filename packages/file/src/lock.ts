@@ -1,16 +1,29 @@
 import type { Stats } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { SessionStoreError } from '@sessionkit/core';
-import { closeFd, openFd, writeAllFd } from './fd';
-import { errorCode, makeDir, readSmallFile, removeQuietly, sleep, uniqueName } from './fs-util';
+import { closeFd, fstatFd, openFd } from './fd';
+import {
+  errorCode,
+  fillNewFile,
+  makeDir,
+  removeQuietly,
+  renameOver,
+  sleep,
+  type WriteSettings,
+} from './fs-util';
 
 /**
  * Per-session locks that hold across processes and machines: a lock is a file created with
  * O_CREAT|O_EXCL (`open(path, 'wx')`), which exactly one creator wins, locally and on NFSv4.
  * The lock protects read-compare-write sequences (insert, compare-and-set, touch, destroy);
  * plain reads never lock because writes are atomic renames.
+ *
+ * A write that ends the locked sequence goes into the lock file itself, which is then renamed
+ * over the record (as git commits `index.lock`): the rename publishes the record and frees the
+ * lock in one step. Against a temp file of its own plus a lock that carries a token (create,
+ * write, close; then read back, close, unlink to release), that is 3 file operations instead of
+ * 10 for a write, each a round trip through libuv's thread pool.
  */
 
 export interface LockSettings {
@@ -23,16 +36,24 @@ export interface LockSettings {
 }
 
 /**
- * A lock this process holds. Identified by a random token written into the file, not by inode:
- * file systems reuse a freed inode at once, so a lock broken and re-created by another process
- * can have the inode ours had.
+ * A lock this process holds: the lock file, kept open until the lock is released or committed.
+ *
+ * Who holds a lock is told by time, the way other processes judge it: nobody breaks a lock
+ * younger than `staleAfter` by its mtime, so a holder within half of that (by its own monotonic
+ * clock, event-loop stalls included) still holds it unless the clocks disagree by more than the
+ * other half, which stale-lock breaking rules out anyway. A holder that took longer checks that
+ * the file at the path is still the one it has open (same device and inode, which cannot be
+ * reused while the file is open) before it deletes or renames it.
  */
 export interface HeldLock {
-  path: string;
-  token: string;
+  readonly path: string;
+  readonly fd: number;
+  /** performance.now() when the lock file was created. */
+  readonly since: number;
+  readonly staleAfter: number;
+  /** Released or committed: the descriptor is closed and the path no longer ours to touch. */
+  done: boolean;
 }
-
-const OWNER_NOTE = `${process.pid}@${hostname()}`;
 
 /**
  * Acquires the lock at `path`. `mode: 'wait'` retries with jittered backoff until
@@ -69,13 +90,18 @@ export async function acquireLock(
   }
 }
 
-/** Releases a lock, unless it is no longer ours (it was broken as stale and taken by another). */
+/** Releases a lock without writing: deletes the lock file, unless it is no longer ours. */
 export async function releaseLock(lock: HeldLock): Promise<void> {
+  if (lock.done) return;
+  lock.done = true;
+  let ours = false;
   try {
-    const token = Buffer.from(lock.token);
-    // Room for one byte more than the token, so that a longer file cannot pass for ours.
-    const found = await readSmallFile(lock.path, token.length + 1, () => token.length);
-    if (found?.equals(token)) await unlink(lock.path);
+    try {
+      ours = await stillHeld(lock);
+    } finally {
+      await closeFd(lock.fd);
+    }
+    if (ours) await unlink(lock.path);
   } catch (error) {
     // The operation under the lock already completed; failing it now would make the caller retry
     // a write that happened. A lock we could not remove turns stale and is broken later.
@@ -87,11 +113,53 @@ export async function releaseLock(lock: HeldLock): Promise<void> {
   }
 }
 
+/**
+ * Writes `bytes` into the lock file and renames it over `target`, which releases the lock: a
+ * reader opens the old record or the new one, never a partial write, and a crash before the
+ * rename leaves a lock file that is broken once stale, with the old record in place.
+ */
+export async function commitLock(lock: HeldLock, target: string, bytes: Uint8Array, options: WriteSettings) {
+  if (lock.done) throw new Error(`sessionkit file store: the lock ${lock.path} is already released`);
+  try {
+    await fillNewFile(lock.fd, bytes, options);
+    if (!(await stillHeld(lock))) {
+      lock.done = true;
+      await closeFd(lock.fd);
+      throw new SessionStoreError(
+        `File store: the write under ${lock.path} took longer than lockStaleAfter / 2 and its lock was ` +
+          'broken as stale and taken by another process meanwhile; nothing was written. Raise ' +
+          'lockStaleAfter far above your slowest write.',
+        { code: 'SESSION_STORE_TIMEOUT' },
+      );
+    }
+  } catch (error) {
+    await releaseLock(lock);
+    throw error;
+  }
+  lock.done = true;
+  await closeFd(lock.fd);
+  try {
+    await renameOver(lock.path, target, options);
+  } catch (error) {
+    // Still ours (the rename is what would have released it): a partial record must not linger
+    // as a lock that blocks the session until it turns stale.
+    await removeQuietly(lock.path);
+    throw error;
+  }
+}
+
+/** Whether the lock file at the path is still ours; see HeldLock. The descriptor must be open. */
+async function stillHeld(lock: HeldLock): Promise<boolean> {
+  if (performance.now() - lock.since < lock.staleAfter / 2) return true;
+  const [open, named] = await Promise.all([fstatFd(lock.fd), statOrNull(lock.path)]);
+  return named !== null && named.dev === open.dev && named.ino === open.ino;
+}
+
 async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock | null> {
   for (let attempt = 0; ; attempt++) {
-    let fd: number;
     try {
-      fd = await openFd(path, 'wx', settings.fileMode);
+      const fd = await openFd(path, 'wx', settings.fileMode);
+      return { path, fd, since: performance.now(), staleAfter: settings.staleAfter, done: false };
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EEXIST') return null;
@@ -101,17 +169,6 @@ async function tryCreate(path: string, settings: LockSettings): Promise<HeldLock
         continue;
       }
       throw error;
-    }
-    try {
-      // Who holds the lock, for a human looking at a stuck one, and a token no other lock carries.
-      const token = `${OWNER_NOTE} ${new Date().toISOString()} ${uniqueName()}\n`;
-      await writeAllFd(fd, Buffer.from(token));
-      return { path, token };
-    } catch (error) {
-      await removeQuietly(path);
-      throw error;
-    } finally {
-      await closeFd(fd);
     }
   }
 }

@@ -11,7 +11,7 @@ import {
   writeAtomic,
 } from './fs-util';
 import { HASH_NAME, hashName, Layout } from './layout';
-import { acquireLock, type LockSettings, releaseLock } from './lock';
+import { acquireLock, commitLock, type HeldLock, type LockSettings, releaseLock } from './lock';
 import type { ResolvedOptions } from './options';
 
 /**
@@ -49,27 +49,38 @@ export class RecordFiles {
     return checked.ok ? result : { state: 'corrupt', reason: checked.reason };
   }
 
-  /** Atomically replaces the record file (caller holds the lock). */
+  /**
+   * Atomically replaces the record file through a temp file of its own (caller holds the lock):
+   * for a write that still has work to do under the lock afterwards. Otherwise {@link commit}.
+   */
   async write(name: string, bytes: Uint8Array): Promise<void> {
     await writeAtomic(this.layout.recordPath(name), bytes, this.#options);
   }
 
+  /**
+   * Atomically replaces the record file with `bytes` written into the held lock, which the same
+   * rename releases (see lock.ts): the caller's last step under the lock.
+   */
+  async commit(lock: HeldLock, name: string, bytes: Uint8Array): Promise<void> {
+    await commitLock(lock, this.layout.recordPath(name), bytes, this.#options);
+  }
+
   /** Runs `body` holding the record's lock, waiting for it if busy. */
-  async withLock<T>(name: string, body: () => Promise<T>): Promise<T> {
+  async withLock<T>(name: string, body: (lock: HeldLock) => Promise<T>): Promise<T> {
     const lock = await acquireLock(this.layout.lockPath(name), this.#lock, 'wait');
     try {
-      return await body();
+      return await body(lock);
     } finally {
       await releaseLock(lock);
     }
   }
 
   /** Runs `body` holding the record's lock, or resolves `busy` at once if someone else holds it. */
-  async ifUnlocked<T>(name: string, busy: T, body: () => Promise<T>): Promise<T> {
+  async ifUnlocked<T>(name: string, busy: T, body: (lock: HeldLock) => Promise<T>): Promise<T> {
     const lock = await acquireLock(this.layout.lockPath(name), this.#lock, 'try');
     if (!lock) return busy;
     try {
-      return await body();
+      return await body(lock);
     } finally {
       await releaseLock(lock);
     }

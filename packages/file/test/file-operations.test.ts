@@ -115,22 +115,27 @@ async function operations(call: () => Promise<unknown>): Promise<number> {
 }
 
 describe('file operations per call', () => {
-  test('get: open, read, close; set: lock, read, write, release, and no marker for the same owner', async () => {
+  test('get: open, read, close; set: lock, read, and the write committed by renaming the lock', async () => {
     const store = createFileStore({ directory: await freshDir(), depth: 0, pruneInterval: 0 });
     // Creates the folders, so that no count below includes a mkdir.
     await store.set('first', record(1));
 
-    // A new owner's marker: open and close; the lock: open, write, close; the record: open,
-    // write, close, rename; the release: open, read, close, unlink; a missing record: one open.
-    expect(await operations(() => store.set('k', record(1))), 'insert').toBe(3 + 1 + 2 + 4 + 4);
+    // The lock: one open; a missing record: one open; a new owner's marker: open and close; the
+    // record written into the lock and renamed over the record: write, close, rename.
+    expect(await operations(() => store.set('k', record(1))), 'insert').toBe(1 + 1 + 2 + 3);
     expect(await operations(() => store.get('k')), 'get').toBe(3);
     expect(await operations(() => store.get('missing')), 'get of a missing record').toBe(1);
     const cas = () => store.set('k', record(2), { expectedVersion: 1 });
-    expect(await operations(cas), 'compare-and-set, same owner').toBe(3 + 3 + 4 + 4);
+    expect(await operations(cas), 'compare-and-set, same owner').toBe(1 + 3 + 3);
+    // The release of a lock that wrote nothing: close, unlink.
     const conflict = () => expect(cas()).rejects.toMatchObject({ code: 'SESSION_CONFLICT' });
-    expect(await operations(conflict), 'compare-and-set that conflicts').toBe(3 + 3 + 4);
+    expect(await operations(conflict), 'compare-and-set that conflicts').toBe(1 + 3 + 2);
+    // The old owner's marker goes after the write and under the lock: the record through a temp
+    // file (open, write, close, rename), one unlink, then the release.
     const noOwner = () => store.set('k', record(3, null), { expectedVersion: 2 });
-    // The old owner's marker is removed after the write: one unlink more.
-    expect(await operations(noOwner), 'compare-and-set to no owner').toBe(3 + 3 + 4 + 1 + 4);
+    expect(await operations(noOwner), 'compare-and-set to no owner').toBe(1 + 3 + 4 + 1 + 2);
+    // Touch: lock, read, commit; destroy: lock, read, unlink, release.
+    expect(await operations(() => store.touch('k', Date.now() + 60_000)), 'touch').toBe(1 + 3 + 3);
+    expect(await operations(() => store.destroy('k')), 'destroy').toBe(1 + 3 + 1 + 2);
   });
 });

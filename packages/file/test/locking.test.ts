@@ -1,9 +1,9 @@
-import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isSessionError } from '@sessionkit/core';
 import { describe, expect, test } from 'vitest';
 import { createFileStore } from '../src/index';
-import { acquireLock, releaseLock } from '../src/lock';
+import { acquireLock, commitLock, type HeldLock, releaseLock } from '../src/lock';
 import { captureWarnings, freshDir, listFiles, recordPath } from './helpers';
 
 function record(payload = 'payload', version = 1) {
@@ -13,6 +13,17 @@ function record(payload = 'payload', version = 1) {
     expiresAt: Date.now() + 60_000,
     ownerId: null,
   };
+}
+
+/** How commitLock writes in these tests: the store's defaults. */
+const WRITE = { fileMode: 0o600, dirMode: 0o700, fsync: false };
+
+/**
+ * The lock as held by a write that took longer than lockStaleAfter / 2: it no longer assumes the
+ * lock is its own and checks the file at the path first.
+ */
+function slow(lock: HeldLock): HeldLock {
+  return Object.assign(lock, { since: performance.now() - lock.staleAfter });
 }
 
 /** Plants a lock file for `key` as another process would, optionally back-dated by `age` ms. */
@@ -108,34 +119,74 @@ describe('per-session locks', () => {
     expect(await readFile(lock, 'utf8'), "the other process's lock is untouched").toBe('4242@elsewhere\n');
   });
 
-  test('release never deletes a lock that was broken and re-taken by someone else', async () => {
+  test('release and commit never touch a lock that was broken and re-taken by someone else', async () => {
     const root = await freshDir();
-    const path = `${root}/x.lock`;
     const settings = { staleAfter: 1_000, wait: 3_000, fileMode: 0o600, dirMode: 0o700 };
+    const path = `${root}/x.lock`;
     const mine = await acquireLock(path, settings, 'wait');
-    expect(await readFile(path, 'utf8')).toMatch(new RegExp(`^${process.pid}@`));
     expect(await acquireLock(path, settings, 'try'), 'busy: try resolves null').toBeNull();
-    // Someone judged ours stale, removed it and created their own.
+    // We took longer than lockStaleAfter / 2; someone judged ours stale, removed it and made theirs.
     await unlink(path);
     await writeFile(path, 'theirs');
-    await releaseLock(mine);
+    await releaseLock(slow(mine));
     expect(await readFile(path, 'utf8')).toBe('theirs');
-    // Ours with a byte more or a byte less is not ours either.
-    for (const lookalike of [
-      `${mine.token}x`,
-      mine.token.slice(0, -1),
-      `${mine.token}${'x'.repeat(5_000)}`,
-    ]) {
-      await writeFile(path, lookalike);
-      await releaseLock(mine);
-      expect(await readFile(path, 'utf8')).toBe(lookalike);
+
+    const other = `${root}/y.lock`;
+    const target = `${root}/y`;
+    await writeFile(target, 'the record');
+    const held = await acquireLock(other, settings, 'wait');
+    await unlink(other);
+    await writeFile(other, 'theirs');
+    const error = await commitLock(slow(held), target, Buffer.from('ours'), WRITE).catch((e: unknown) => e);
+    expect(isSessionError(error, 'SESSION_STORE_TIMEOUT'), String(error)).toBe(true);
+    expect((error as Error).message).toContain('lockStaleAfter');
+    expect(await readFile(other, 'utf8'), 'their lock is left alone').toBe('theirs');
+    expect(await readFile(target, 'utf8'), 'nothing was written').toBe('the record');
+  });
+
+  test('a commit publishes the bytes and frees the lock in one rename, slow or not', async () => {
+    const root = await freshDir();
+    const settings = { staleAfter: 1_000, wait: 3_000, fileMode: 0o600, dirMode: 0o700 };
+    for (const [label, hold] of [
+      ['fresh', (lock: HeldLock) => lock],
+      ['slow, still ours', slow],
+    ] as const) {
+      const path = `${root}/${label}.lock`;
+      const target = `${root}/${label}`;
+      await writeFile(target, 'old');
+      const lock = await acquireLock(path, settings, 'wait');
+      await commitLock(hold(lock), target, Buffer.from(`new ${label}`), WRITE);
+      expect(await readFile(target, 'utf8')).toBe(`new ${label}`);
+      await expect(stat(path), 'the lock is gone').rejects.toThrow();
+      // Released by the commit: a release afterwards is a no-op, and the lock is free again.
+      await releaseLock(lock);
+      const again = await acquireLock(path, settings, 'try');
+      expect(again).not.toBeNull();
+      if (again) await releaseLock(again);
     }
-    await writeFile(path, 'theirs');
-    // Our own lock is released normally.
-    await unlink(path);
-    const again = await acquireLock(path, settings, 'try');
-    expect(again).not.toBeNull();
-    if (again) await releaseLock(again);
-    await expect(stat(path)).rejects.toThrow();
+    expect((await readdir(root)).sort()).toEqual(['fresh', 'slow, still ours']);
+  });
+
+  test('a commit whose rename fails removes its lock and leaves the record as it was', async () => {
+    const root = await freshDir();
+    const settings = { staleAfter: 1_000, wait: 3_000, fileMode: 0o600, dirMode: 0o700 };
+    // A non-empty folder where the record should be: rename(2) cannot replace it.
+    const target = `${root}/r`;
+    await mkdir(`${target}/inside`, { recursive: true });
+    const lock = await acquireLock(`${root}/r.lock`, settings, 'wait');
+    await expect(commitLock(lock, target, Buffer.from('new'), WRITE)).rejects.toThrow();
+    expect((await readdir(root)).sort(), 'no lock left to block the session').toEqual(['r']);
+    expect(await readdir(target)).toEqual(['inside']);
+  });
+
+  test('an own lock is released normally', async () => {
+    const root = await freshDir();
+    const settings = { staleAfter: 1_000, wait: 3_000, fileMode: 0o600, dirMode: 0o700 };
+    const path = `${root}/x.lock`;
+    for (const hold of [(lock: HeldLock) => lock, slow]) {
+      const lock = await acquireLock(path, settings, 'wait');
+      await releaseLock(hold(lock));
+      await expect(stat(path)).rejects.toThrow();
+    }
   });
 });

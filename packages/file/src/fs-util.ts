@@ -200,23 +200,49 @@ export async function readSmallFile(
   expectedSize: (bytes: Buffer) => number,
 ): Promise<Buffer | null> {
   return readOpen(path, async (fd) => {
-    let buffer = Buffer.allocUnsafe(initialSize);
+    const first = takeScratch(initialSize);
+    let buffer = first;
     let total = 0;
-    for (;;) {
-      if (total === buffer.length) {
-        const { size } = await fstatFd(fd);
-        // One byte more than the size, so that reading it all leaves the buffer not full.
-        const grown = Buffer.allocUnsafe(Math.max(size + 1, buffer.length * 2));
-        buffer.copy(grown, 0, 0, total);
-        buffer = grown;
+    try {
+      for (;;) {
+        if (total === buffer.length) {
+          const { size } = await fstatFd(fd);
+          // One byte more than the size, so that reading it all leaves the buffer not full.
+          const grown = Buffer.allocUnsafe(Math.max(size + 1, buffer.length * 2));
+          buffer.copy(grown, 0, 0, total);
+          buffer = grown;
+        }
+        const bytesRead = await readFd(fd, buffer, total, buffer.length - total, total);
+        total += bytesRead;
+        if (bytesRead === 0) break;
+        if (total < buffer.length && total >= expectedSize(buffer.subarray(0, total))) break;
       }
-      const bytesRead = await readFd(fd, buffer, total, buffer.length - total, total);
-      total += bytesRead;
-      if (bytesRead === 0) break;
-      if (total < buffer.length && total >= expectedSize(buffer.subarray(0, total))) break;
+      // The scratch buffer goes back for the next read: what was read leaves as a copy of its own.
+      return buffer === first ? Buffer.from(first.subarray(0, total)) : buffer.subarray(0, total);
+    } finally {
+      giveBackScratch(first);
     }
-    return buffer.subarray(0, total);
   });
+}
+
+/**
+ * Read buffers not in use. A buffer of RECORD_BUFFER is too large for Buffer's shared pool, so a
+ * fresh one per read is a malloc of its own and external memory that brings the next GC forward;
+ * reads reuse these instead (one per read in flight, at most MAX_SPARE kept), and copy out what
+ * they read, which for a usual session fits Buffer's pool.
+ */
+const spare: Buffer[] = [];
+const MAX_SPARE = 16;
+
+function takeScratch(size: number): Buffer {
+  const last = spare[spare.length - 1];
+  if (last !== undefined && last.length === size) return spare.pop() as Buffer;
+  return Buffer.allocUnsafe(size);
+}
+
+function giveBackScratch(buffer: Buffer): void {
+  if (spare.length < MAX_SPARE && (spare.length === 0 || spare[0]?.length === buffer.length))
+    spare.push(buffer);
 }
 
 /** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */

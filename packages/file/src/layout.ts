@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 /** Names of session files and owner folders: a lowercase hex SHA-256. */
 export const HASH_NAME = /^[0-9a-f]{64}$/;
@@ -21,7 +21,7 @@ export function hashName(value: string): string {
  * Where everything lives under the root:
  *
  *     sessions/<ab>/<cd>/<name>            a record (depth 2); <name> = hashName(key)
- *     sessions/<ab>/<cd>/<name>.lock       its lock while a write is in progress
+ *     sessions/<ab>/<cd>/<name>.lock       its lock, holding the record being written
  *     sessions/<ab>/<cd>/<name>.<rnd>.tmp  a write not yet renamed into place
  *     owners/<ef>/<gh>/<owner>/<name>      owner index marker; <owner> = hashName(ownerId)
  */
@@ -48,8 +48,14 @@ export class Layout {
     return join(this.sessions, ...this.shards(name));
   }
 
+  /**
+   * The record's file: what join(recordDir(name), name) gives, put together directly since every
+   * part is already normal (an absolute root, hex names); every store call asks for it.
+   */
   recordPath(name: string): string {
-    return join(this.recordDir(name), name);
+    let path = this.sessions;
+    for (let level = 0; level < this.depth; level++) path += `${sep}${name.slice(level * 2, level * 2 + 2)}`;
+    return `${path}${sep}${name}`;
   }
 
   lockPath(name: string): string {

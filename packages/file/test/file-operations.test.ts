@@ -27,6 +27,20 @@ describe('readSmallFile', () => {
     }
   });
 
+  test('what a read returned stays as it was while later reads reuse the read buffer', async () => {
+    const dir = await freshDir();
+    const contents = [bytes(30), Buffer.alloc(30, 0xff), Buffer.alloc(5, 1), bytes(100)];
+    const paths = contents.map((_, index) => join(dir, `r${index}`));
+    await Promise.all(paths.map((path, index) => writeFile(path, contents[index] as Buffer)));
+    const oneByOne: Array<Buffer | null> = [];
+    for (const path of paths) oneByOne.push(await readSmallFile(path, 64, () => 0));
+    const together = await Promise.all(paths.map((path) => readSmallFile(path, 64, () => 0)));
+    for (const [index, content] of contents.entries()) {
+      expect(oneByOne[index]?.equals(content), `file ${index}, read alone`).toBe(true);
+      expect(together[index]?.equals(content), `file ${index}, read at once with the others`).toBe(true);
+    }
+  });
+
   test('reads the whole file whether its first bytes claim more, less or its exact length', async () => {
     const dir = await freshDir();
     const path = join(dir, 'f');

@@ -182,7 +182,7 @@ async function readOpen<T>(path: string, body: (fd: number) => Promise<T>): Prom
 }
 
 /** The first read of a record: enough for nearly every session (a larger one costs two jobs more). */
-const RECORD_BUFFER = 16 * 1024;
+export const RECORD_BUFFER = 16 * 1024;
 
 /**
  * Reads a whole small file in three thread-pool jobs (open, read, close); `fs.promises.readFile`
@@ -226,23 +226,20 @@ export async function readSmallFile(
 }
 
 /**
- * Read buffers not in use. A buffer of RECORD_BUFFER is too large for Buffer's shared pool, so a
+ * Read buffers of RECORD_BUFFER not in use. That size is too large for Buffer's shared pool, so a
  * fresh one per read is a malloc of its own and external memory that brings the next GC forward;
- * reads reuse these instead (one per read in flight, at most MAX_SPARE kept), and copy out what
- * they read, which for a usual session fits Buffer's pool.
+ * record reads reuse these instead (one per read in flight, at most MAX_SPARE kept), and copy out
+ * what they read, which for a usual session fits Buffer's pool. Other sizes are not kept.
  */
 const spare: Buffer[] = [];
 const MAX_SPARE = 16;
 
 function takeScratch(size: number): Buffer {
-  const last = spare[spare.length - 1];
-  if (last !== undefined && last.length === size) return spare.pop() as Buffer;
-  return Buffer.allocUnsafe(size);
+  return (size === RECORD_BUFFER ? spare.pop() : undefined) ?? Buffer.allocUnsafe(size);
 }
 
 function giveBackScratch(buffer: Buffer): void {
-  if (spare.length < MAX_SPARE && (spare.length === 0 || spare[0]?.length === buffer.length))
-    spare.push(buffer);
+  if (buffer.length === RECORD_BUFFER && spare.length < MAX_SPARE) spare.push(buffer);
 }
 
 /** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */

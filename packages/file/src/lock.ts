@@ -118,26 +118,31 @@ export async function releaseLock(lock: HeldLock): Promise<void> {
  * reader opens the old record or the new one, never a partial write, and a crash before the
  * rename leaves a lock file that is broken once stale, with the old record in place.
  */
-export async function commitLock(lock: HeldLock, target: string, bytes: Uint8Array, options: WriteSettings) {
+export async function commitLock(
+  lock: HeldLock,
+  target: string,
+  bytes: Uint8Array,
+  options: WriteSettings,
+): Promise<void> {
   if (lock.done) throw new Error(`sessionkit file store: the lock ${lock.path} is already released`);
+  let held: boolean;
   try {
     await fillNewFile(lock.fd, bytes, options);
-    if (!(await stillHeld(lock))) {
-      lock.done = true;
-      await closeFd(lock.fd);
-      throw new SessionStoreError(
-        `File store: the write under ${lock.path} took longer than lockStaleAfter / 2 and its lock was ` +
-          'broken as stale and taken by another process meanwhile; nothing was written. Raise ' +
-          'lockStaleAfter far above your slowest write.',
-        { code: 'SESSION_STORE_TIMEOUT' },
-      );
-    }
+    held = await stillHeld(lock);
   } catch (error) {
     await releaseLock(lock);
     throw error;
   }
   lock.done = true;
   await closeFd(lock.fd);
+  if (!held) {
+    throw new SessionStoreError(
+      `File store: the write under ${lock.path} took longer than lockStaleAfter / 2 and its lock was ` +
+        'broken as stale and taken by another process meanwhile; nothing was written. Raise ' +
+        'lockStaleAfter far above your slowest write.',
+      { code: 'SESSION_STORE_TIMEOUT' },
+    );
+  }
   try {
     await renameOver(lock.path, target, options);
   } catch (error) {

@@ -4,7 +4,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { declaredSize } from '../src/format';
-import { readSmallFile, writeAtomic } from '../src/fs-util';
+import { RECORD_BUFFER, readSmallFile, writeAtomic } from '../src/fs-util';
 import { createFileStore } from '../src/index';
 import { freshDir, listFiles, recordPath } from './helpers';
 
@@ -33,8 +33,9 @@ describe('readSmallFile', () => {
     const paths = contents.map((_, index) => join(dir, `r${index}`));
     await Promise.all(paths.map((path, index) => writeFile(path, contents[index] as Buffer)));
     const oneByOne: Array<Buffer | null> = [];
-    for (const path of paths) oneByOne.push(await readSmallFile(path, 64, () => 0));
-    const together = await Promise.all(paths.map((path) => readSmallFile(path, 64, () => 0)));
+    // Record reads (RECORD_BUFFER) are the ones that reuse their buffer.
+    for (const path of paths) oneByOne.push(await readSmallFile(path, RECORD_BUFFER, () => 0));
+    const together = await Promise.all(paths.map((path) => readSmallFile(path, RECORD_BUFFER, () => 0)));
     for (const [index, content] of contents.entries()) {
       expect(oneByOne[index]?.equals(content), `file ${index}, read alone`).toBe(true);
       expect(together[index]?.equals(content), `file ${index}, read at once with the others`).toBe(true);

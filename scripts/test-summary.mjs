@@ -7,9 +7,10 @@
 //                                 [--notice <text> ...]
 //
 // Before the closing line it prints where each backend's server came from (URL, local port,
-// container, private server, or none and why), passed/failed/skipped per package, the failures,
-// the skips grouped with their reasons, and, right above the closing line, the notices of the run
-// (what the environment lacked, such as a browser, so a green run cannot hide it).
+// container, private server, or none and why), passed/failed/skipped per package, the skips grouped
+// with their reasons, then, last so that the tail of a log shows them, the failed tests, the failed
+// checks and the notices of the run (what the environment lacked, such as a browser, so a green run
+// cannot hide it).
 //
 // The last line printed is always exactly `N passed, N failed, N skipped`, where "failed" counts failed
 // tests plus failed checks; the exit code is non-zero when anything failed or no test ran at all.
@@ -248,13 +249,6 @@ function main() {
       console.log(`  ${pkg.padEnd(28)} ${String(c.passed).padStart(4)} / ${c.failed} / ${c.skipped}`);
     }
   }
-  if (summary.failures.length > 0) {
-    console.log(`Failed tests (${summary.failures.length}):`);
-    for (const { where, why } of summary.failures) {
-      console.log(`  ✗ ${where}`);
-      if (why) console.log(`      ${why}`);
-    }
-  }
   if (skippedCount > 0) {
     console.log(`Skipped tests (${skippedCount}):`);
     for (const { heading, note, titles } of summary.skipGroups) {
@@ -263,6 +257,15 @@ function main() {
       const shown = titles.slice(0, TITLES_PER_GROUP);
       for (const title of shown) console.log(`      · ${title}`);
       if (titles.length > shown.length) console.log(`      · … and ${titles.length - shown.length} more`);
+    }
+  }
+  // Failures come after the long skip list, next to the closing line: a CI page that shows only the
+  // tail of the log must still say what failed.
+  if (summary.failures.length > 0) {
+    console.log(`Failed tests (${summary.failures.length}):`);
+    for (const { where, why } of summary.failures) {
+      console.log(`  ✗ ${where}`);
+      if (why) console.log(`      ${why}`);
     }
   }
   if (failedChecks.length > 0) {

@@ -26,6 +26,12 @@ export interface GoalRow {
   peer: string;
   /** Peer's session cost / sessionkit's, per round. */
   costRatio: Spread;
+  /**
+   * The same ratio on user CPU only (no kernel time), per round: what the session layers' own
+   * code costs, without the socket writes whose kernel cost changes with throughput. Shown, not
+   * judged: the goal is on total CPU.
+   */
+  userCostRatio: Spread;
   /** sessionkit's req/s / the peer's, per round. */
   reqRatio: Spread;
   /** sessionkit's session cost in µs, per round. */
@@ -62,11 +68,14 @@ export function sessionCostRatios(
   bare: LoadSample[],
   mine: LoadSample[],
   theirs: LoadSample[],
-): Pick<GoalRow, 'costRatio' | 'reqRatio' | 'cost'> {
+): Pick<GoalRow, 'costRatio' | 'userCostRatio' | 'reqRatio' | 'cost'> {
   const lists: [LoadSample[], LoadSample[], LoadSample[]] = [bare, mine, theirs];
   const cost = (b: LoadSample, s: LoadSample) => s.cpuPerRequest - b.cpuPerRequest;
+  // NaN where a sample predates systemCpuPerRequest: spread() leaves it out, and the cell reads n/a.
+  const user = (s: LoadSample) => s.cpuPerRequest - (s.systemCpuPerRequest ?? Number.NaN);
   return {
     costRatio: perRound(lists, ([b, m, t]) => cost(b, t) / cost(b, m)),
+    userCostRatio: perRound(lists, ([b, m, t]) => (user(t) - user(b)) / (user(m) - user(b))),
     reqRatio: perRound(lists, ([, m, t]) => m.reqPerSec / t.reqPerSec),
     cost: perRound(lists, ([b, m]) => cost(b, m)),
   };
@@ -109,7 +118,9 @@ export function goalTable(results: BenchResults): string {
   if (rows.length === 0) return '';
   return [
     `Goal: session cost ratio (peer's / sessionkit's) ≥ ${COST_RATIO_GOAL} and req/s ratio ≥ ${REQ_RATIO_GOAL}, ` +
-      `medians over ${rows[0]?.costRatio.n ?? 0} rounds (range in brackets), each ratio within one round.`,
+      `medians over ${rows[0]?.costRatio.n ?? 0} rounds (range in brackets), each ratio within one round. ` +
+      'The user-CPU cost ratio is the same ratio without kernel time (socket reads and writes, and on ' +
+      "loopback the load generator's wake-up, which costs more per request as throughput falls): shown, not judged.",
     '',
     table(
       [
@@ -118,6 +129,7 @@ export function goalTable(results: BenchResults): string {
         'store',
         'peer',
         'session cost ratio',
+        'user-CPU cost ratio',
         'req/s ratio',
         'sessionkit cost µs',
         'goal',
@@ -128,6 +140,7 @@ export function goalTable(results: BenchResults): string {
         r.store,
         r.peer,
         ratioCell(r.costRatio, 2),
+        ratioCell(r.userCostRatio, 2),
         ratioCell(r.reqRatio, 2),
         fmt(r.cost.median, 0),
         r.met ? 'met' : 'missed',

@@ -19,6 +19,11 @@ export interface LoadSample {
   p99: number;
   /** Server CPU time (user + system) per completed request, in µs. */
   cpuPerRequest: number;
+  /**
+   * The kernel's part of cpuPerRequest (system time): socket reads and writes, and on loopback
+   * the delivery to the load generator and its wake-up. Absent from results older than this field.
+   */
+  systemCpuPerRequest?: number;
   errors: number;
   load: LoadWindow;
 }
@@ -60,7 +65,7 @@ export async function measure(
     ];
   }
   const loadStart = load1();
-  const cpuStart = await server.cpuMicros();
+  const cpuStart = await server.cpuTimes();
   const result = await autocannon({
     url: server.url,
     connections: options.connections,
@@ -69,7 +74,7 @@ export async function measure(
     timeout: 10,
     requests,
   });
-  const cpuEnd = await server.cpuMicros();
+  const cpuEnd = await server.cpuTimes();
   const completed = result['2xx'] + result.non2xx;
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
   return {
@@ -77,7 +82,8 @@ export async function measure(
     reqPerSec: completed / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    cpuPerRequest: (cpuEnd - cpuStart) / Math.max(1, completed),
+    cpuPerRequest: (cpuEnd.user + cpuEnd.system - cpuStart.user - cpuStart.system) / Math.max(1, completed),
+    systemCpuPerRequest: (cpuEnd.system - cpuStart.system) / Math.max(1, completed),
     errors: result.errors + result.timeouts + result.non2xx,
     load: { start: loadStart, end: load1() },
   };

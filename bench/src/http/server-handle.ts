@@ -15,11 +15,17 @@ export interface ServerHandle {
   url: string;
   port: number;
   pid: number;
-  /** Process CPU time (user + system) in µs, read inside the child. */
-  cpuMicros(): Promise<number>;
+  /** Process CPU time in µs, read inside the child: user (JavaScript, V8, libuv) and system (the kernel). */
+  cpuTimes(): Promise<CpuTimes>;
   /** Starts the child's V8 profiler, or stops it and has the child write the profile to `file`. */
   profile(action: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** What process.cpuUsage() reports, in µs. */
+export interface CpuTimes {
+  user: number;
+  system: number;
 }
 
 let sequence = 0;
@@ -85,13 +91,13 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     port,
     pid: child.pid as number,
-    cpuMicros() {
+    cpuTimes() {
       const id = ++ask;
       return new Promise((resolve, reject) => {
         const onMessage = (message: FromChild) => {
           if (message.type !== 'cpu' || message.id !== id) return;
           child.off('message', onMessage);
-          resolve(message.user + message.system);
+          resolve({ user: message.user, system: message.system });
         };
         child.on('message', onMessage);
         if (!child.send({ type: 'cpu', id } satisfies ToChild)) reject(new Error('server child is gone'));

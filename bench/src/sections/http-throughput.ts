@@ -153,7 +153,8 @@ export async function runGroup(
           byServer.get(server.id)?.push(sample);
           log(
             `  ${group.title} ${scenario.key} r${round + 1} ${server.id}: ${Math.round(sample.reqPerSec)} req/s, ` +
-              `${sample.cpuPerRequest.toFixed(1)} µs CPU/req, p99 ${sample.p99} ms` +
+              `${sample.cpuPerRequest.toFixed(1)} µs CPU/req (kernel ${sample.systemCpuPerRequest?.toFixed(1)}), ` +
+              `p99 ${sample.p99} ms` +
               (sample.errors ? `, ${sample.errors} errors` : '') +
               `, load ${sample.load.start.toFixed(2)}→${sample.load.end.toFixed(2)}`,
           );

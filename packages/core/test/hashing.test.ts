@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { defaultHashBackend, type HashBackend, webCryptoBackend } from '../src/cookie/hashing';
@@ -30,6 +31,48 @@ describe('hash backends', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('HMAC-SHA256 on node:crypto (two one-shot hashes)', () => {
+  test('RFC 4231 test case 2', () => {
+    const tag = defaultHashBackend.hmac('Jefe')('what do ya want for nothing?');
+    const hex = Buffer.from(tag as string, 'base64url').toString('hex');
+    expect(hex).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+
+  test('equals createHmac for keys around the block size and messages around the reused buffer', () => {
+    // Keys of 64 bytes are padded, longer ones hashed first; messages of up to 64 UTF-16 units go
+    // through the reused buffer, longer ones through one of their own.
+    const keys = [32, 63, 64, 65, 200].map((n) => 'k'.repeat(n - 1) + 'é'.slice(0, n > 1 ? 1 : 0));
+    // '€' is three UTF-8 bytes: 70 of them are 210 bytes, more than the 192 the buffer holds.
+    const messages = [
+      '',
+      'a',
+      'x'.repeat(64),
+      'x'.repeat(65),
+      'é'.repeat(64),
+      '€'.repeat(70),
+      'é😀'.repeat(300),
+      '\ud800',
+    ];
+    for (const key of keys) {
+      const tag = defaultHashBackend.hmac(key);
+      for (const message of messages) {
+        const expected = createHmac('sha256', Buffer.from(key, 'utf8'))
+          .update(message, 'utf8')
+          .digest('base64url');
+        expect(tag(message), `key of ${key.length}, message of ${message.length}`).toBe(expected);
+      }
+    }
+  });
+
+  test('a long message does not disturb the next short one (the reused buffer)', () => {
+    const tag = defaultHashBackend.hmac(SECRET);
+    const short = tag('abc');
+    tag('y'.repeat(5_000));
+    tag('zz');
+    expect(tag('abc')).toBe(short);
   });
 });
 

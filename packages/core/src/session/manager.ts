@@ -217,8 +217,10 @@ export class SessionManager<Data extends SessionData = SessionData> {
       return s.hadCookie ? serializeClearingCookie(cookie) : null;
     }
     // The key never changes for a loaded session (a route change is not part of it): no second hash.
-    const key =
-      s.loadedKey !== null && !s.regenerated ? s.loadedKey : await storageKey(idOf(s), this.options.hashIds);
+    const hashed =
+      s.loadedKey !== null && !s.regenerated ? s.loadedKey : storageKey(idOf(s), this.options.hashIds);
+    // Awaited only where hashing is asynchronous (Web Crypto): an await costs a microtask turn.
+    const key = typeof hashed === 'string' ? hashed : await hashed;
     if (s.loadedKey === null || s.regenerated) {
       // An untouched new session is never saved: anonymous visits cost no storage and set no cookie.
       if (s.loadedKey === null && !isDirty(s)) return null;
@@ -234,7 +236,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
         emit(hooks, 'regenerated', { key, previousKey, ownerId: s.ownerId });
       } else {
         emit(hooks, 'created', { key, ownerId: s.ownerId });
-        await this.#dropUnreadable(s);
+        if (s.unreadableKey !== null) await this.#dropUnreadable(s);
       }
       return this.#cookie(s, now);
     }

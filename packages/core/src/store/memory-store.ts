@@ -329,7 +329,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   return store;
 }
 
-/** A copy of what an entry holds, as get returns it (details only when there are some). */
 function validateMaxSessions(value: number): number {
   if (value === 0 || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
   if (!Number.isSafeInteger(value) || value < 0) {

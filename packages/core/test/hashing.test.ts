@@ -42,9 +42,10 @@ describe('HMAC-SHA256 on node:crypto (two one-shot hashes)', () => {
   });
 
   test('equals createHmac for keys around the block size and messages around the reused buffer', () => {
-    // Keys of 64 bytes are padded, longer ones hashed first; messages of up to 64 UTF-16 units go
-    // through the reused buffer, longer ones through one of their own.
-    const keys = [32, 63, 64, 65, 200].map((n) => 'k'.repeat(n - 1) + 'é'.slice(0, n > 1 ? 1 : 0));
+    // Keys of up to 64 bytes are padded, longer ones hashed first ('é' is two UTF-8 bytes, so its
+    // key is 80 bytes); messages of up to 64 UTF-16 units go through the reused buffer, longer
+    // ones through one of their own.
+    const keys = [...[32, 63, 64, 65, 200].map((n) => 'k'.repeat(n)), 'é'.repeat(40)];
     // '€' is three UTF-8 bytes: 70 of them are 210 bytes, more than the 192 the buffer holds.
     const messages = [
       '',

@@ -78,6 +78,8 @@ function nodeBackend(node: NodeCrypto): HashBackend {
 
 /** SHA-256's block size in bytes: the HMAC key is padded (or first hashed) to it. */
 const BLOCK = 64;
+/** SHA-256's digest size in bytes: the inner hash, which the outer one takes after the key. */
+const DIGEST = 32;
 /** Message bytes the reusable input buffer holds; a longer message gets a buffer of its own. */
 const ROOM = 192;
 
@@ -95,7 +97,7 @@ function oneShotHmac(hash: NonNullable<NodeCrypto['hash']>, secret: string): (va
   const bytes = Buffer.from(secret, 'utf8');
   const key = bytes.length > BLOCK ? (hash('sha256', bytes, 'buffer') as Buffer) : bytes;
   const inner = Buffer.alloc(BLOCK + ROOM);
-  const outer = Buffer.alloc(BLOCK + 32);
+  const outer = Buffer.alloc(BLOCK + DIGEST);
   for (let i = 0; i < BLOCK; i++) {
     const byte = key[i] ?? 0;
     inner[i] = byte ^ 0x36;

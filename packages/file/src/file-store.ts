@@ -299,6 +299,7 @@ class DirectoryStore implements FileStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#pruning;
+    await this.#files.close();
   }
 
   // ---- internals ------------------------------------------------------------------------------

@@ -242,9 +242,17 @@ function giveBackScratch(buffer: Buffer): void {
   if (buffer.length === RECORD_BUFFER && spare.length < MAX_SPARE) spare.push(buffer);
 }
 
+/** Reads a whole record file through the thread pool (see ReadThread for the other way). */
+export function readRecordBytes(path: string): Promise<Buffer | null> {
+  return readSmallFile(path, RECORD_BUFFER, declaredSize);
+}
+
 /** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */
-export async function readRecordFile(path: string): Promise<ReadResult> {
-  const bytes = await readSmallFile(path, RECORD_BUFFER, declaredSize);
+export async function readRecordFile(
+  path: string,
+  readWhole: (path: string) => Promise<Buffer | null> = readRecordBytes,
+): Promise<ReadResult> {
+  const bytes = await readWhole(path);
   if (bytes === null) return { state: 'missing' };
   const decoded = decodeRecord(bytes);
   return decoded.ok ? { state: 'ok', record: decoded.value } : { state: 'corrupt', reason: decoded.reason };

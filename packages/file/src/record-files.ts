@@ -5,6 +5,7 @@ import {
   errorCode,
   makeDir,
   type ReadResult,
+  readRecordBytes,
   readRecordFile,
   removeFile,
   removeQuietly,
@@ -13,6 +14,7 @@ import {
 import { HASH_NAME, hashName, Layout } from './layout';
 import { acquireLock, commitLock, type HeldLock, type LockSettings, releaseLock } from './lock';
 import type { ResolvedOptions } from './options';
+import { ReadThread } from './read-thread';
 
 /**
  * The per-record primitives the store is built from, addressed by file name (the hash of the
@@ -22,9 +24,11 @@ export class RecordFiles {
   readonly layout: Layout;
   readonly #options: ResolvedOptions;
   readonly #lock: LockSettings;
+  readonly #reader: ReadThread;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
+    this.#reader = new ReadThread(readRecordBytes, options.readThread);
     this.layout = new Layout(options.directory, options.depth);
     this.#lock = {
       staleAfter: options.lockStaleAfter,
@@ -40,13 +44,20 @@ export class RecordFiles {
    * the format holds float64s, so only the validator can tell those from a real record).
    */
   async read(name: string): Promise<ReadResult> {
-    const result = await readRecordFile(this.layout.recordPath(name));
+    const result = await readRecordFile(this.layout.recordPath(name), this.#readWhole);
     if (result.state !== 'ok') return result;
     if (hashName(result.record.key) !== name) {
       return { state: 'corrupt', reason: 'the stored key does not match the file name' };
     }
     const checked = checkStoredRecord(result.record);
     return checked.ok ? result : { state: 'corrupt', reason: checked.reason };
+  }
+
+  readonly #readWhole = (path: string): Promise<Buffer | null> => this.#reader.read(path);
+
+  /** Stops the read thread; reads still in flight finish on the thread pool. */
+  close(): Promise<void> {
+    return this.#reader.close();
   }
 
   /**

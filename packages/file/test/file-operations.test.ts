@@ -86,6 +86,8 @@ describe('file descriptors', () => {
       const root = await freshDir();
       const store = createFileStore({ directory: root, pruneInterval: 0 });
       const folder = recordPath(root, 2, 'k');
+      // Starts the read thread, whose own descriptors (its event loop's) stay open until close().
+      await store.get('absent');
       await mkdir(folder, { recursive: true });
       const open = async () => (await readdir('/proc/self/fd')).length;
       const before = await open();
@@ -131,7 +133,13 @@ async function operations(call: () => Promise<unknown>): Promise<number> {
 
 describe('file operations per call', () => {
   test('get: open, read, close; set: lock, read, and the write committed by renaming the lock', async () => {
-    const store = createFileStore({ directory: await freshDir(), depth: 0, pruneInterval: 0 });
+    // Counted on the thread pool: the read thread (below) makes the same calls elsewhere.
+    const store = createFileStore({
+      directory: await freshDir(),
+      depth: 0,
+      pruneInterval: 0,
+      readThread: false,
+    });
     // Creates the folders, so that no count below includes a mkdir.
     await store.set('first', record(1));
 
@@ -152,5 +160,16 @@ describe('file operations per call', () => {
     // Touch: lock, read, commit; destroy: lock, read, unlink, release.
     expect(await operations(() => store.touch('k', Date.now() + 60_000)), 'touch').toBe(1 + 3 + 3);
     expect(await operations(() => store.destroy('k')), 'destroy').toBe(1 + 3 + 1 + 2);
+  });
+
+  test('with the read thread, reads take no thread-pool job', async () => {
+    const store = createFileStore({ directory: await freshDir(), depth: 0, pruneInterval: 0 });
+    await store.set('first', record(1));
+    await store.get('first');
+    expect(await operations(() => store.get('first')), 'get').toBe(0);
+    expect(await operations(() => store.get('missing')), 'get of a missing record').toBe(0);
+    // The write's own read of the current record moves too: one open fewer than above.
+    expect(await operations(() => store.set('k', record(1))), 'insert').toBe(1 + 2 + 3);
+    await store.close();
   });
 });

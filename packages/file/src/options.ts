@@ -54,12 +54,12 @@ export interface FileStoreOptions {
    */
   lockStaleAfter?: number;
   /**
-   * Read session files on a thread of the store's own (a worker thread started at the first
-   * read) instead of libuv's thread pool. The same files are read the same way, with about half
-   * the CPU under load: the pool hands each read over three times (open, read, close), the
-   * thread once per turn of the event loop for all reads of that turn. Set false where worker
-   * threads are unwelcome; if one cannot start (e.g. the permission model without
-   * `--allow-worker`), the store falls back to the pool by itself.
+   * Read session files on a worker thread (one per process, shared by the file stores that use
+   * it, started at the first read) instead of libuv's thread pool. The same files are read the
+   * same way with a fraction of the CPU under load: the pool hands each read over three times
+   * (open, read, close), the thread once per turn of the event loop for all reads of that turn.
+   * Set false where worker threads are unwelcome; if one cannot start (e.g. the permission model
+   * without `--allow-worker`), the store falls back to the pool by itself.
    * @default true
    */
   readThread?: boolean;

@@ -96,7 +96,7 @@ interface Request {
 const STALL_MS = 100;
 
 /**
- * Record reads on a thread of the store's own. Through libuv's thread pool a read is three jobs
+ * Record reads on a thread of their own (one per process: see record-files.ts). Through libuv's thread pool a read is three jobs
  * (open, read, close), and each job pays for a hand-off: a wake-up of a pool thread, a completion
  * sent back, a callback on the event loop. Measured here, those hand-offs cost more CPU than the
  * three system calls themselves. This thread makes the same calls, synchronously, for every read
@@ -111,7 +111,7 @@ const STALL_MS = 100;
 export class ReadThread {
   readonly #fallback: ReadWhole;
   #worker: Worker | null = null;
-  /** True once the thread failed or the store closed: reads use the fallback. */
+  /** True once the thread failed or was closed: reads use the fallback. */
   #off: boolean;
   #queued: Request[] = [];
   #flushing = false;

@@ -17,6 +17,27 @@ import type { ResolvedOptions } from './options';
 import { ReadThread } from './read-thread';
 
 /**
+ * One read thread per process, shared by every store that reads through it: a thread is an
+ * isolate of its own (a few MB), and an app with a store per tenant should not start one each.
+ * It stops when the last of them closes; a store that never closes keeps it, idle and unref'd.
+ */
+let shared: { thread: ReadThread; users: number } | null = null;
+
+function acquireReader(): ReadThread {
+  shared ??= { thread: new ReadThread(readRecordBytes), users: 0 };
+  shared.users++;
+  return shared.thread;
+}
+
+async function releaseReader(thread: ReadThread): Promise<void> {
+  if (shared === null || shared.thread !== thread) return;
+  shared.users--;
+  if (shared.users > 0) return;
+  shared = null;
+  await thread.close();
+}
+
+/**
  * The per-record primitives the store is built from, addressed by file name (the hash of the
  * key): read, write, delete, lock, and the owner-index markers that point at a record.
  */
@@ -24,11 +45,12 @@ export class RecordFiles {
   readonly layout: Layout;
   readonly #options: ResolvedOptions;
   readonly #lock: LockSettings;
-  readonly #reader: ReadThread;
+  /** The shared read thread, or null when the options turned it off or the store closed. */
+  #reader: ReadThread | null;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
-    this.#reader = new ReadThread(readRecordBytes, options.readThread);
+    this.#reader = options.readThread ? acquireReader() : null;
     this.layout = new Layout(options.directory, options.depth);
     this.#lock = {
       staleAfter: options.lockStaleAfter,
@@ -53,11 +75,14 @@ export class RecordFiles {
     return checked.ok ? result : { state: 'corrupt', reason: checked.reason };
   }
 
-  readonly #readWhole = (path: string): Promise<Buffer | null> => this.#reader.read(path);
+  readonly #readWhole = (path: string): Promise<Buffer | null> =>
+    this.#reader === null ? readRecordBytes(path) : this.#reader.read(path);
 
-  /** Stops the read thread; reads still in flight finish on the thread pool. */
-  close(): Promise<void> {
-    return this.#reader.close();
+  /** Lets go of the read thread (stopped with its last user); later reads use the thread pool. */
+  async close(): Promise<void> {
+    const reader = this.#reader;
+    this.#reader = null;
+    if (reader !== null) await releaseReader(reader);
   }
 
   /**

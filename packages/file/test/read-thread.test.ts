@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
@@ -159,6 +159,37 @@ describe('the read thread', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe('[[7,8,9],[7,8,9]]');
   });
+
+  test.skipIf(!existsSync('/proc/self/task'))(
+    'file stores in one process share one thread, which stops when the last of them closes (skipped without /proc/self/task: counts threads on Linux only)',
+    async () => {
+      const threads = async () => (await readdir('/proc/self/task')).length;
+      const record = {
+        payload: new Uint8Array([1]),
+        version: 1,
+        expiresAt: Date.now() + 60_000,
+        ownerId: null,
+      };
+      // The thread pool's threads start at the first file operation: count from after one.
+      const poolOnly = createFileStore({ directory: await freshDir(), pruneInterval: 0, readThread: false });
+      await poolOnly.set('k', record);
+      const before = await threads();
+      const a = createFileStore({ directory: await freshDir(), pruneInterval: 0 });
+      const b = createFileStore({ directory: await freshDir(), pruneInterval: 0 });
+      // A write reads the current record first, through the thread.
+      await a.set('k', record);
+      const started = await threads();
+      expect(started, 'the first read starts the thread').toBeGreaterThan(before);
+      await b.set('k', record);
+      expect((await b.get('k'))?.version).toBe(1);
+      expect(await threads(), "the second store's reads start none").toBe(started);
+      await a.close();
+      expect((await b.get('k'))?.version).toBe(1);
+      expect(await threads(), 'closing one user keeps it').toBe(started);
+      await b.close();
+      expect(await threads(), 'closing the last stops it').toBe(before);
+    },
+  );
 
   test('readThread must be a boolean', () => {
     expect(() => createFileStore({ directory: '/tmp/x', readThread: 'yes' as never })).toThrow(

@@ -61,7 +61,8 @@ parentPort.on('message', (paths) => {
         size += bytes.length;
       }
     } catch (error) {
-      results.push({ message: String(error && error.message), code: error && error.code, syscall: error && error.syscall });
+      const { message, code, errno, syscall } = error || {};
+      results.push({ message: String(message), code, errno, syscall, path });
     }
   }
   // A pooled Buffer cannot be transferred (that would detach the pool): pack into one of its own.
@@ -80,7 +81,11 @@ function spawnThread(source: string): Worker {
   return new Worker(source, { eval: true });
 }
 
-type ThreadResult = number | null | { message: string; code?: string; syscall?: string };
+/** Per path: its byte length, null when missing, or the fields of the error reading it threw. */
+type ThreadResult =
+  | number
+  | null
+  | { message: string; code?: string; errno?: number; syscall?: string; path: string };
 
 interface Request {
   path: string;
@@ -90,19 +95,19 @@ interface Request {
 
 /**
  * A batch unanswered this long means the thread is stuck on a slow file system (an NFS server
- * gone away): reads go through the thread pool meanwhile, so one hung file does not hold up the
- * rest, as it would not with the pool's four threads.
+ * gone away): reads go through the thread pool meanwhile, so that one hung file holds up no
+ * other read, as through the pool, whose four threads take one read each.
  */
 const STALL_MS = 100;
 
 /**
- * Record reads on a thread of their own (one per process: see record-files.ts). Through libuv's thread pool a read is three jobs
- * (open, read, close), and each job pays for a hand-off: a wake-up of a pool thread, a completion
- * sent back, a callback on the event loop. Measured here, those hand-offs cost more CPU than the
- * three system calls themselves. This thread makes the same calls, synchronously, for every read
- * requested in one turn of the event loop, and answers them in one message: one hand-off per
- * turn instead of three per read. The result is byte for byte what the pool path reads, and the
- * store's deadlines still apply, as they wrap the call.
+ * Record reads on a thread of their own (one per process: see record-files.ts). Through libuv's
+ * thread pool a read is three jobs (open, read, close), and each job pays for a hand-off: a
+ * wake-up of a pool thread, a completion sent back, a callback on the event loop. Measured here,
+ * those hand-offs cost more CPU than the three system calls themselves. This thread makes the
+ * same calls, synchronously, for every read requested in one turn of the event loop, and answers
+ * them in one message: one hand-off per turn instead of three per read. The result is byte for
+ * byte what the pool path reads, and the store's deadlines still apply, as they wrap the call.
  *
  * The thread starts at the first read and holds the process open only while reads are in flight.
  * If it cannot start (worker threads refused, e.g. under the permission model) or stops
@@ -194,9 +199,9 @@ export class ReadThread {
       } else if (result === undefined) {
         this.#viaFallback(request);
       } else {
-        request.reject(
-          Object.assign(new Error(result.message), { code: result.code, syscall: result.syscall }),
-        );
+        // As fs would have thrown it (message, code, errno, syscall), with the path that was read.
+        const { message, ...fields } = result;
+        request.reject(Object.assign(new Error(message), fields));
       }
     });
   };

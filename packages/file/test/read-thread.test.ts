@@ -47,7 +47,12 @@ describe('the read thread', () => {
         expect(Buffer.compare((await thread.read(file.path)) as Buffer, file.bytes)).toBe(0);
       }
       expect(await thread.read(join(dir, 'none'))).toBeNull();
-      await expect(thread.read(dir)).rejects.toMatchObject({ code: 'EISDIR', syscall: 'read' });
+      await expect(thread.read(dir)).rejects.toMatchObject({
+        code: 'EISDIR',
+        errno: expect.any(Number),
+        syscall: 'read',
+        path: dir,
+      });
       await expect(readRecordBytes(dir)).rejects.toMatchObject({ code: 'EISDIR' });
       expect(fallback.paths).toEqual([]);
     } finally {

@@ -13,6 +13,7 @@ import {
   decodeRecord,
   HEADER_SIZE,
 } from './format';
+import type { ReadWhole } from './read-thread';
 
 export { yieldToIo };
 
@@ -247,11 +248,11 @@ export function readRecordBytes(path: string): Promise<Buffer | null> {
   return readSmallFile(path, RECORD_BUFFER, declaredSize);
 }
 
-/** Reads a whole record file; garbage comes back as `corrupt`, never as an exception. */
-export async function readRecordFile(
-  path: string,
-  readWhole: (path: string) => Promise<Buffer | null> = readRecordBytes,
-): Promise<ReadResult> {
+/**
+ * Reads a whole record file with `readWhole` (the read thread's, or readRecordBytes); garbage comes
+ * back as `corrupt`, never as an exception.
+ */
+export async function readRecordFile(path: string, readWhole: ReadWhole): Promise<ReadResult> {
   const bytes = await readWhole(path);
   if (bytes === null) return { state: 'missing' };
   const decoded = decodeRecord(bytes);

@@ -12,7 +12,7 @@ export interface Profile {
 
 export const FULL: Profile = {
   quick: false,
-  http: { durationSec: 2, warmupSec: 1, rounds: 5, connections: 32 },
+  http: { durationSec: 2, warmupSec: 1, rounds: 7, connections: 32 },
   commandSamples: 50,
   lostUpdates: { requests: 1000, connections: 50 },
   storeLevel: { windowMs: 1000, rounds: 5, concurrency: 32 },

@@ -1,13 +1,14 @@
 import type {
   BatchDeleteOptions,
   BatchDeletePlan,
+  CompareAndSet,
   InsertPlan,
   InsertRow,
   SqlDialect,
   SqlErrorKind,
   Statement,
 } from '@sessionkit/sql';
-import { type Params, type TableSql, whereClause } from '@sessionkit/sql/internal';
+import { ALIAS, type Params, type TableSql, whereClause } from '@sessionkit/sql/internal';
 import { quoteIdentifier as quote, renderSchema } from './schema';
 
 /** SQLSTATE codes, from PostgreSQL's errcodes table. */
@@ -83,6 +84,36 @@ function batchDelete(
   };
 }
 
+/**
+ * Compare-and-sets as data-modifying CTEs of one statement: each is the UPDATE a lone
+ * compare-and-set sends, with its own parameters, returning its position when it matched. The
+ * statement is one transaction, and each UPDATE re-checks its row's token after waiting for a
+ * concurrent writer's lock, as a statement of its own does. Keys are distinct (the store sends a
+ * second write of a key in a later statement).
+ */
+function combinedStatement(sql: TableSql, writes: readonly CompareAndSet[]): Statement {
+  const p = sql.params();
+  const index = quote(ALIAS.index);
+  const updates = writes.map(
+    ({ row, expected }, i) =>
+      `"sk_w${i}" AS (${sql.updateIfVersionText(p, row, expected)} RETURNING ${i} AS ${index})`,
+  );
+  const matched = writes.map((_, i) => `SELECT ${index} FROM "sk_w${i}"`).join(' UNION ALL ');
+  return p.statement(`WITH ${updates.join(', ')} ${matched}`);
+}
+
+/** SQLSTATE codes are five digits or upper-case letters. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * An ErrorResponse of the server (pg's DatabaseError carries its severity and SQLSTATE): the
+ * statement was rolled back whole. A lost connection has neither, and may come after the commit.
+ */
+function refused(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+  return typeof severity === 'string' && typeof code === 'string' && SQLSTATE.test(code);
+}
+
 function classifyError(error: unknown): SqlErrorKind {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return 'other';
@@ -104,6 +135,7 @@ export const postgresDialect: SqlDialect = Object.freeze<SqlDialect>({
   insert,
   insertReplacing,
   batchDelete,
+  combinedUpdates: Object.freeze({ statement: combinedStatement, refused }),
   schemaStatements: (layout) => renderSchema(layout, quote),
   classifyError,
 });

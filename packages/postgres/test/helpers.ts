@@ -28,6 +28,7 @@ export async function postgresKit(): Promise<SqlKit<Provisioned>> {
     },
     createStore: (pool, options) => createPostgresStore(pool.driver as pg.Pool, options),
     bigint: (expression) => `CAST(${expression} AS BIGINT)`,
+    combinesWrites: true,
     tomcatTable: (table) => [
       // Tomcat's documented JDBCStore layout, with session_id in the "C" collation (exact matching).
       `CREATE TABLE ${table} (

@@ -63,6 +63,40 @@ describe('statement shapes (SQL text only, no database)', () => {
     expect(statements.cas?.values).toEqual([2, Buffer.from([1, 2]), NOW + 60_000, 'alice', 'k', '', 1, NOW]);
   });
 
+  test('combined compare-and-sets: each UPDATE as sent alone, in a CTE returning its position when it matched', () => {
+    const update = (n: number) =>
+      `UPDATE "sessionkit_sessions" SET "version" = $${n}, "payload" = $${n + 1}, "expires_at" = $${n + 2}, ` +
+      `"owner_id" = $${n + 3} WHERE "session_key" = $${n + 4} AND "app" = $${n + 5} AND "version" = $${n + 6} ` +
+      `AND "expires_at" > $${n + 7}`;
+    expect(statements.combinedCas?.text).toBe(
+      `WITH "sk_w0" AS (${update(1)} RETURNING 0 AS "sk_index"), "sk_w1" AS (${update(9)} RETURNING 1 AS "sk_index") ` +
+        'SELECT "sk_index" FROM "sk_w0" UNION ALL SELECT "sk_index" FROM "sk_w1"',
+    );
+    expect(update(1)).toBe(statements.cas?.text);
+    expect(statements.combinedCas?.values).toEqual([
+      ...(statements.cas?.values ?? []),
+      2,
+      Buffer.from([1, 2]),
+      NOW + 60_000,
+      null,
+      'l',
+      '',
+      5,
+      NOW,
+    ]);
+  });
+
+  test('only a refusal by the server (an ErrorResponse: severity and SQLSTATE) sends combined writes again alone', () => {
+    const refused = postgresDialect.combinedUpdates?.refused;
+    expect(refused?.(Object.assign(new Error('value too long'), { severity: 'ERROR', code: '22001' }))).toBe(
+      true,
+    );
+    expect(refused?.(Object.assign(new Error('check'), { severity: 'ERROR', code: '23514' }))).toBe(true);
+    expect(refused?.(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(false);
+    expect(refused?.(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(refused?.(undefined)).toBe(false);
+  });
+
   test('prune: a bounded batch of rows locked with SKIP LOCKED, expiry re-checked; clear waits for locks', () => {
     expect(statements.prune?.text).toBe(
       'DELETE FROM "sessionkit_sessions" WHERE "session_key" IN (SELECT "session_key" FROM "sessionkit_sessions" ' +

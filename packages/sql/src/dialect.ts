@@ -56,6 +56,30 @@ export interface BatchDeleteOptions {
   skipLocked: boolean;
 }
 
+/** One compare-and-set: the row to write, matched only when live at `expected`. */
+export interface CompareAndSet {
+  row: InsertRow;
+  expected: number;
+}
+
+/** See {@link SqlDialect.combinedUpdates}. */
+export interface CombinedUpdates {
+  /**
+   * One statement that makes each compare-and-set exactly as {@link TableSql.updateIfVersion}
+   * does, in the order given (the store sorts them by key, so that statements lock rows in one
+   * order), and returns one row per write that matched, with its position in `writes` under
+   * `ALIAS.index`.
+   */
+  statement(sql: TableSql, writes: readonly CompareAndSet[]): Statement;
+  /**
+   * True when `error` is the database's answer refusing the statement, which was then rolled back
+   * whole (a value too long for a mapped column, a constraint): the store sends each write again
+   * alone, so that only the one at fault fails. False for anything else, such as a lost
+   * connection, after which the statement may or may not have committed.
+   */
+  refused(error: unknown): boolean;
+}
+
 /** The SQL that differs between databases. Everything else is built once, in the shared layer. */
 export interface SqlDialect extends SqlSyntax {
   /** Shown in error messages, e.g. 'PostgreSQL'. */
@@ -72,6 +96,13 @@ export interface SqlDialect extends SqlSyntax {
    */
   insertReplacing?(sql: TableSql, row: InsertRow, replaces: string): Statement;
   batchDelete(sql: TableSql, options: BatchDeleteOptions): BatchDeletePlan;
+  /**
+   * Compare-and-sets of distinct keys in one statement, for the store to send the ones that queue
+   * while the pool is busy in one round trip (`coalesceWrites`). Absent when the database cannot
+   * run several updates in one statement and report which matched: every compare-and-set then
+   * goes out alone.
+   */
+  combinedUpdates?: CombinedUpdates;
   /** The DDL of the default layout, one statement per entry, each idempotent. */
   schemaStatements(layout: SchemaLayout): string[];
   classifyError(error: unknown): SqlErrorKind;

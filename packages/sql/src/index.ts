@@ -9,6 +9,8 @@ export {
 export type {
   BatchDeleteOptions,
   BatchDeletePlan,
+  CombinedUpdates,
+  CompareAndSet,
   InsertPlan,
   SqlDialect,
   SqlErrorKind,

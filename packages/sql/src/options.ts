@@ -100,6 +100,17 @@ export interface SqlStoreOptions {
    * @default true
    */
   coalesceReads?: boolean;
+  /**
+   * The same for compare-and-set writes, on a database that can run several in one statement
+   * (PostgreSQL): writes of sessions that queue while the store's statements occupy every
+   * connection go out together when one frees, each matched against its own version exactly as
+   * alone, and each answered with its own result. Two writes of one session never share a
+   * statement. When the database refuses the statement (a value a mapped column cannot hold),
+   * each write is sent again alone, so only the one at fault fails. A write that finds a
+   * connection free is sent at once. Ignored by dialects that cannot combine writes.
+   * @default true
+   */
+  coalesceWrites?: boolean;
 }
 
 /** How expiry is stored. */
@@ -131,6 +142,7 @@ export interface ResolvedSqlOptions {
   pruneInterval: number;
   pruneBatchSize: number;
   coalesceReads: boolean;
+  coalesceWrites: boolean;
 }
 
 /** The default table name of every SQL store. */
@@ -163,6 +175,7 @@ const OPTION_NAMES = new Set([
   'pruneInterval',
   'pruneBatchSize',
   'coalesceReads',
+  'coalesceWrites',
 ]);
 const COLUMN_NAMES = new Set(Object.keys(DEFAULT_COLUMNS));
 
@@ -342,11 +355,13 @@ export function resolveSqlOptions(options: SqlStoreOptions | undefined, context:
         'the default is 1000.',
     );
   }
-  const { coalesceReads = true } = given;
-  if (typeof coalesceReads !== 'boolean') {
-    throw new SessionConfigError(
-      `${context}: coalesceReads must be true or false (got ${show(coalesceReads)}); the default is true.`,
-    );
+  const { coalesceReads = true, coalesceWrites = true } = given;
+  for (const [name, value] of Object.entries({ coalesceReads, coalesceWrites })) {
+    if (typeof value !== 'boolean') {
+      throw new SessionConfigError(
+        `${context}: ${name} must be true or false (got ${show(value)}); the default is true.`,
+      );
+    }
   }
-  return { mapping, pruneInterval, pruneBatchSize, coalesceReads };
+  return { mapping, pruneInterval, pruneBatchSize, coalesceReads, coalesceWrites };
 }

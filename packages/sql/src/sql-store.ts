@@ -16,13 +16,13 @@ import {
   type VerifyReport,
 } from '@sessionkit/core';
 import { assertStorable, isStorable, normalizeExpiry } from './checks';
-import type { SqlDialect, SqlExecutor } from './dialect';
+import { Coalescer, coalescingLimit } from './coalescer';
+import type { CompareAndSet, SqlDialect, SqlExecutor } from './dialect';
 import { executeWithRetry, textOf, toSessionError } from './execution';
 import { formatTableName } from './identifiers';
 import { ALIAS, TableSql, versionlessAccess } from './internal-do-not-import/table-sql';
 import { type ResolvedSqlOptions, resolveSqlOptions, type SqlStoreOptions } from './options';
 import { type JitteredTimer, startJitteredTimer } from './prune-timer';
-import { coalescingLimit, ReadCoalescer } from './read-coalescer';
 import { layoutOf } from './schema';
 import type { InsertRow, SqlResult, SqlValue, Statement } from './statement';
 import { type SqlVerifySpec, verifySqlStore } from './verify';
@@ -55,9 +55,10 @@ export interface SqlStoreSetup {
   verify?: SqlVerifySpec;
   /**
    * How many statements the app's pool runs at once (its connection limit), when the dialect
-   * package can read it from the pool: reads that arrive while the store's own statements fill
-   * it are coalesced (see ReadCoalescer). Passed as the pool holds it and checked here: anything
-   * but a whole number ≥ 1 (unknown, a wrapper's) means every read goes out on its own.
+   * package can read it from the pool: reads, and compare-and-sets on a dialect with
+   * `combinedUpdates`, that arrive while the store's own statements fill it are coalesced (see
+   * Coalescer). Passed as the pool holds it and checked here: anything but a whole number ≥ 1
+   * (unknown, a wrapper's) means every statement goes out on its own.
    */
   connections?: unknown;
 }
@@ -95,7 +96,7 @@ class SqlSessionStore implements SqlStore {
   readonly #label: string;
   readonly #timer: JitteredTimer | null;
   readonly #verify: SqlVerifySpec | undefined;
-  readonly #reads: ReadCoalescer;
+  readonly #coalescer: Coalescer<CompareAndSet>;
 
   constructor(setup: SqlStoreSetup, options: ResolvedSqlOptions) {
     this.#dialect = setup.dialect;
@@ -121,10 +122,28 @@ class SqlSessionStore implements SqlStore {
       assignsVersions: this.#sql.versionless,
     });
     this.#verify = setup.verify;
-    this.#reads = new ReadCoalescer(coalescingLimit(options.coalesceReads, setup.connections), {
-      one: async (key) => (await this.#send(this.#sql.selectByKey(key))).rows[0],
-      many: async (keys) => (await this.#send(this.#sql.selectByKeys(keys))).rows,
-      keyOf: (row) => textOf(row[ALIAS.key]),
+    const combined = setup.dialect.combinedUpdates;
+    this.#coalescer = new Coalescer<CompareAndSet>({
+      connections: coalescingLimit(setup.connections),
+      coalesceReads: options.coalesceReads,
+      coalesceWrites: options.coalesceWrites && combined !== undefined,
+      reads: {
+        one: async (key) => (await this.#send(this.#sql.selectByKey(key))).rows[0],
+        many: async (keys) => (await this.#send(this.#sql.selectByKeys(keys))).rows,
+        keyOf: (row) => textOf(row[ALIAS.key]),
+      },
+      writes: {
+        one: async ({ row, expected }) =>
+          this.#dialect.affectedRows(await this.#send(this.#sql.updateIfVersion(row, expected))) > 0,
+        many: async (writes) => {
+          // Only called with coalesceWrites on, which needs combinedUpdates.
+          const { rows } = await this.#send(combined!.statement(this.#sql, writes));
+          const matched = new Set(rows.map((row) => Number(row[ALIAS.index])));
+          return writes.map((_, i) => matched.has(i));
+        },
+        keyOf: ({ row }) => row.key,
+        refused: (error) => combined?.refused(error) ?? false,
+      },
     });
     this.#timer =
       options.pruneInterval === 0
@@ -145,7 +164,7 @@ class SqlSessionStore implements SqlStore {
   get(key: string): Promise<StoredRecord | null> {
     return this.#run('get', async () => {
       if (!this.#lookupKey(key)) return null;
-      const row = await this.#reads.read(key);
+      const row = await this.#coalescer.read(key);
       if (row === undefined) return null;
       // The clock after the answer: a read that waited for a batch judges expiry when it got it.
       const now = Date.now();
@@ -210,7 +229,7 @@ class SqlSessionStore implements SqlStore {
       return;
     }
     if (expected === undefined) return this.#insert(row);
-    if ((await this.#write(this.#sql.updateIfVersion(row, expected))) === 0) throw new SessionConflictError();
+    if (!(await this.#coalescer.write({ row, expected }))) throw new SessionConflictError();
   }
 
   touch(key: string, expiresAt: number): Promise<boolean> {
@@ -428,9 +447,9 @@ class SqlSessionStore implements SqlStore {
     return total;
   }
 
-  /** Runs a statement, counted by the read coalescer as in flight. */
+  /** Runs a statement, counted by the coalescer as in flight. */
   #exec(statement: Statement): Promise<SqlResult> {
-    return this.#reads.run(() => this.#send(statement));
+    return this.#coalescer.run(() => this.#send(statement));
   }
 
   #send(statement: Statement): Promise<SqlResult> {

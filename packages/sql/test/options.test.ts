@@ -71,6 +71,7 @@ describe('resolveSqlOptions', () => {
     expect(configError({ coalesceReads: 'yes' })).toMatch(
       /coalesceReads must be true or false \(got "yes"\)/,
     );
+    expect(configError({ coalesceWrites: 1 })).toMatch(/coalesceWrites must be true or false \(got 1\)/);
     expect(configError('sessions')).toMatch(/options must be an object/);
   });
 

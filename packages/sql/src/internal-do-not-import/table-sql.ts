@@ -38,6 +38,8 @@ export const ALIAS = Object.freeze({
   expired: 'sk_expired',
   owned: 'sk_owned',
   owners: 'sk_owners',
+  /** A write's position in a combined compare-and-set (SqlDialect.combinedUpdates). */
+  index: 'sk_index',
 } as const);
 
 /**
@@ -238,16 +240,22 @@ export class TableSql {
   /** The compare-and-set: matches only the live row at `expectedVersion`; 0 rows is a conflict. */
   updateIfVersion(row: InsertRow, expectedVersion: number): Statement {
     const p = this.params();
-    const set = this.assignments(p, this.updateValues(row));
+    return p.statement(this.dialect.writeStatement(this.updateIfVersionText(p, row, expectedVersion)));
+  }
+
+  /**
+   * The UPDATE of {@link updateIfVersion} on `params`, for a dialect to embed in a statement of
+   * several (SqlDialect.combinedUpdates).
+   */
+  updateIfVersionText(params: Params, row: InsertRow, expectedVersion: number): string {
+    const set = this.assignments(params, this.updateValues(row));
     const where = [
-      `${this.key} = ${p.add(row.key)}`,
-      ...this.scope(p),
-      `${this.token} = ${p.add(expectedVersion)}`,
-      `${this.expiry()} > ${p.add(row.now)}`,
+      `${this.key} = ${params.add(row.key)}`,
+      ...this.scope(params),
+      `${this.token} = ${params.add(expectedVersion)}`,
+      `${this.expiry()} > ${params.add(row.now)}`,
     ];
-    return p.statement(
-      this.dialect.writeStatement(`UPDATE ${this.table} SET ${set} WHERE ${where.join(' AND ')}`),
-    );
+    return `UPDATE ${this.table} SET ${set} WHERE ${where.join(' AND ')}`;
   }
 
   /** Replaces only an expired row (the second step of an insert-then-replace plan). */

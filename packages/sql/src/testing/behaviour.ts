@@ -8,6 +8,7 @@ import { afterAll, assert, beforeAll, expect, test } from 'vitest';
 import { MAX_EXPIRY } from '../checks';
 import type { SqlStore } from '../sql-store';
 import { coalescedReadTests } from './coalesced-reads';
+import { coalescedWriteTests } from './coalesced-writes';
 import { describeWithDatabase, dropTable, type KitPool, type SqlKit, testTable } from './kit';
 
 function record(
@@ -54,6 +55,7 @@ async function waitFor(what: string, condition: () => Promise<boolean>, timeoutM
  */
 export function storeBehaviourTests(kit: SqlKit): void {
   coalescedReadTests(kit);
+  coalescedWriteTests(kit);
   describeWithDatabase(kit, 'store behaviour', () => {
     let pool: KitPool;
     const tables: string[] = [];

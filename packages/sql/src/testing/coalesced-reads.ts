@@ -15,7 +15,7 @@ const SENDS = new Set(['query', 'execute', 'request']);
  * settings, such as the connection limit, read through), and so is the callback pool mysql2's
  * promise pool wraps, which the MySQL store drives directly.
  */
-function countingPool(pool: KitPool): { pool: KitPool; sent: () => number } {
+export function countingPool(pool: KitPool): { pool: KitPool; sent: () => number } {
   let sent = 0;
   const counting = (target: object): object =>
     new Proxy(target, {

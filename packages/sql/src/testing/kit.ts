@@ -52,6 +52,8 @@ export interface SqlKit<Database extends KitDatabase = KitDatabase> {
   tomcatTable(table: string): string[];
   /** Casts an integer expression to 64 bits in this dialect (CAST … AS BIGINT / SIGNED). */
   bigint(expression: string): string;
+  /** True when the dialect sends queued compare-and-sets as one statement (combinedUpdates). */
+  readonly combinesWrites?: boolean;
 }
 
 /**

@@ -41,6 +41,12 @@ export function allStatements(dialect: SqlDialect, options: SqlStoreOptions = {}
     statements.destroyOwned = sql.deleteOwnedKey(sql.ownerId, 'alice', 'k', NOW, true);
   }
   if (dialect.insertReplacing) statements.insertReplacing = dialect.insertReplacing(sql, ROW, 'old');
+  if (dialect.combinedUpdates) {
+    statements.combinedCas = dialect.combinedUpdates.statement(sql, [
+      { row: ROW, expected: 1 },
+      { row: { ...ROW, key: 'l', ownerId: null }, expected: 5 },
+    ]);
+  }
   const insert = dialect.insert(sql, ROW);
   if (insert.kind === 'upsert') statements.insert = insert.statement;
   else Object.assign(statements, { insert: insert.insert, replaceExpired: insert.replace });

@@ -71,6 +71,38 @@ describe('reading the Cookie header', () => {
     expect(readCookieValues(undefined, 'sid')).toEqual([]);
   });
 
+  test('percent-decoded values; a malformed one is skipped, the others kept', () => {
+    expect(readCookieValues('sid=a%2Eb; sid=%E0%A4%A; sid=plain', 'sid')).toEqual(['a.b', 'plain']);
+    expect(readCookieValues(' sid = v ;;=; sid ; sid=a=b;', 'sid')).toEqual(['v', 'a=b']);
+  });
+
+  test('reads what the plain definition reads: split on ;, name before the first =, trimmed', () => {
+    // The definition, written the slow and obvious way; the real one scans in place.
+    const byDefinition = (header: string, name: string) =>
+      header
+        .split(';')
+        .filter((part) => part.includes('=') && part.slice(0, part.indexOf('=')).trim() === name)
+        .map((part) => {
+          const raw = part.slice(part.indexOf('=') + 1).trim();
+          return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+        })
+        .flatMap((raw) => {
+          try {
+            return [decodeURIComponent(raw)];
+          } catch {
+            return [];
+          }
+        });
+    const piece = fc.constantFrom('sid', 's', '=', ';', ' ', '"', '%', '%41', '%E0', 'a', '.', 'x=1');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const header = pieces.join('');
+        expect(readCookieValues(header, 'sid')).toEqual(byDefinition(header, 'sid'));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   test('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (header) => {

@@ -66,6 +66,35 @@ describe('load and commit', () => {
     expect(await store.get(await sha256Base64url(session.id))).not.toBeNull();
   });
 
+  test('a cookie loaded again reads under the same hashed key, past the remembered ones too', async () => {
+    const { store, calls } = countingStore();
+    const keys: string[] = [];
+    const get = (key: string) => {
+      keys.push(key);
+      return store.get(key);
+    };
+    const recording = { ...store, get } as typeof store;
+    const manager = createSessionManager<Data>({ store: recording, secrets: [SECRET] });
+    const cookies: string[] = [];
+    for (let i = 0; i < 9_000; i++) {
+      const session = await manager.load(null);
+      session.set('views', i);
+      cookies.push(cookiePair(await manager.commit(session)));
+      await manager.load(cookies[i]);
+    }
+    keys.length = 0;
+    // 9,000 cookies loaded overflow the memo (8,192): the first ones are hashed again, the last
+    // one is remembered, and then all three are.
+    for (const i of [0, 1, 8_999, 0, 1, 8_999]) {
+      const session = await manager.load(cookies[i]);
+      expect(session.get('views')).toBe(i);
+      const id = session.id;
+      expect(keys.at(-1)).toBe(await sha256Base64url(id));
+    }
+    expect(keys).toHaveLength(6);
+    expect(calls.get).toBe(9_006);
+  });
+
   test('hashIds: false stores under the ID itself', async () => {
     const { store, manager } = setup({ hashIds: false });
     const session = await manager.load(null);

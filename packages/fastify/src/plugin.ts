@@ -63,22 +63,27 @@ export const sessionPlugin: FastifyPluginAsync<SessionManagerInput<FastifySessio
   // Set once the request's session was committed: onSend runs again when an error reply
   // replaces the payload. A request decoration, not a WeakSet: no entry for the GC to trace.
   fastify.decorateRequest(COMMITTED, false);
-  // Plain functions returning the manager's promise: an async wrapper would add one per hook.
-  fastify.addHook('onRequest', (request) =>
+  // Callback hooks: Fastify calls `done` straight from the manager's promise. A hook returning a
+  // promise costs one more promise and microtask turn each (Fastify chains its own on it).
+  fastify.addHook('onRequest', (request, _reply, done) => {
     manager.load(request.headers.cookie).then((session) => {
       request.session = session;
-    }),
-  );
-  fastify.addHook('onSend', (request, reply, payload) => {
+      done();
+    }, done);
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     // No session: its load failed, and this is the error reply for that.
     const marked = request as FastifyRequest & { [COMMITTED]: boolean };
-    if (!request.session || marked[COMMITTED]) return Promise.resolve(payload);
+    if (!request.session || marked[COMMITTED]) {
+      done(null, payload);
+      return;
+    }
     marked[COMMITTED] = true;
-    return manager.commit(request.session).then((setCookie) => {
+    manager.commit(request.session).then((setCookie) => {
       // Fastify appends to an existing set-cookie header rather than replacing it.
       if (setCookie) reply.header('set-cookie', setCookie);
-      return payload;
-    });
+      done(null, payload);
+    }, done);
   });
 };
 

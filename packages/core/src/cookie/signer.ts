@@ -1,6 +1,7 @@
 import { SessionConfigError } from '../errors';
 import { constantTimeEqual } from '../payload/encoding';
 import { defaultHashBackend, type HashBackend, type MaybePromise } from './hashing';
+import { CookieMemo } from './memo';
 
 /** Shortest secret accepted: 32 characters, about 192 bits when random base64url. */
 export const MIN_SECRET_LENGTH = 32;
@@ -38,58 +39,25 @@ export function normalizeSecrets(secrets: unknown): string[] {
   return [...list] as string[];
 }
 
-/** How many verified cookies a signer remembers: about 1 MB at most. */
-export const VERIFIED_MEMO_SIZE = 8192;
-
 /**
- * Cookie values whose signature checked out, with the index of the secret that signed them, so
- * that the next request carrying the same cookie skips the HMAC (the largest single cost of
- * loading a session). This is the same check, not a weaker one: an entry is the exact string
- * already verified under these secrets, which never change for a signer, and HMAC is
- * deterministic, so recomputing would give the same answer. Only successes are remembered, so
- * forged cookies cannot fill it (a new entry needs a valid signature, i.e. the secret). A lookup
- * by an attacker's string reveals nothing about a signature: the map compares hashes, and whole
- * strings only on a hash match.
- *
- * Bounded in two generations of half the limit each: when the newer one is full it becomes the
- * older and the older is dropped whole, and a hit in the older generation moves the entry to the
- * newer, so cookies in use stay. Each operation is O(1). Deleting a Map's oldest key one at a
- * time is not: V8 leaves a hole per deletion at the front of the table, and every
- * `keys().next()` walks over all of them until the table is rebuilt (4-5 µs per login here
- * once the memo is full).
+ * How many verified cookies a signer remembers (about 1 MB at most): cookie values whose
+ * signature checked out, with the index of the secret that signed them, so that the next request
+ * carrying the same cookie skips the HMAC (the largest single cost of loading a session). This is
+ * the same check, not a weaker one: an entry is the exact string already verified under these
+ * secrets, which never change for a signer, and HMAC is deterministic, so recomputing would give
+ * the same answer. Only successes are remembered, so forged cookies cannot fill it (a new entry
+ * needs a valid signature, i.e. the secret). A lookup by an attacker's string reveals nothing
+ * about a signature: the map compares hashes, and whole strings only on a hash match. Bounded
+ * as CookieMemo says: cookies in use stay.
  */
-class VerifiedMemo {
-  #newer = new Map<string, number>();
-  #older = new Map<string, number>();
-  readonly #generation: number;
-
-  constructor(limit: number) {
-    this.#generation = Math.max(1, Math.floor(limit / 2));
-  }
-
-  get(signed: string): number | undefined {
-    const known = this.#newer.get(signed);
-    if (known !== undefined) return known;
-    const older = this.#older.get(signed);
-    if (older !== undefined) this.add(signed, older);
-    return older;
-  }
-
-  add(signed: string, index: number): void {
-    if (this.#newer.size >= this.#generation) {
-      this.#older = this.#newer;
-      this.#newer = new Map();
-    }
-    this.#newer.set(signed, index);
-  }
-}
+export const VERIFIED_MEMO_SIZE = 8192;
 
 /**
  * Creates a signer. The signed form is `value.signature`, the signature being the canonical
  * unpadded base64url of the tag; the value itself may contain dots, so the signature is taken
  * after the last one. Verification recomputes the tag and compares the text in constant time,
  * which also rejects other spellings of the same bytes; verified cookies are remembered
- * (VerifiedMemo above), and so are the ones this signer issued.
+ * (VERIFIED_MEMO_SIZE above), and so are the ones this signer issued.
  */
 export function createCookieSigner(
   secrets: string[],
@@ -97,7 +65,7 @@ export function createCookieSigner(
   memoSize: number = VERIFIED_MEMO_SIZE,
 ): CookieSigner {
   const taggers = secrets.map((secret) => backend.hmac(secret));
-  const memo = new VerifiedMemo(memoSize);
+  const memo = new CookieMemo<number>(memoSize);
   const remember = (signed: string, index: number): number => {
     if (index >= 0) memo.add(signed, index);
     return index;

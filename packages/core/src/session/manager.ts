@@ -1,6 +1,7 @@
 import { serializeClearingCookie, serializeCookie } from '../cookie/cookie';
 import { routeOf, storageKey, withRoute } from '../cookie/ids';
-import { createCookieSigner } from '../cookie/signer';
+import { CookieMemo } from '../cookie/memo';
+import { createCookieSigner, VERIFIED_MEMO_SIZE } from '../cookie/signer';
 import { verifiedCookies } from '../cookie/verify';
 import { isSessionError, SessionConfigError, SessionStateError } from '../errors';
 import type { SessionStore, StoredRecord } from '../store/store';
@@ -40,6 +41,13 @@ export class SessionManager<Data extends SessionData = SessionData> {
   readonly options: ResolvedOptions;
   readonly #signer;
   readonly #writer: RecordWriter;
+  /**
+   * Storage keys of cookies loaded before, by the cookie value as sent (only with hashIds): the
+   * key is SHA-256 of the ID the cookie names, so a request carrying a cookie seen before skips
+   * that hash. The lookup costs a fraction of it: the signer's memo has just hashed the same
+   * string for its own map, and V8 keeps a string's hash.
+   */
+  readonly #keys = new CookieMemo<string>(VERIFIED_MEMO_SIZE);
   /**
    * The startup verification (`verifyOnStart`): resolves its report (null with 'off'; with
    * 'warn', null too when it found problems, which were reported through the `verify` hook).
@@ -93,7 +101,7 @@ export class SessionManager<Data extends SessionData = SessionData> {
     const cookies = verified instanceof Promise ? await verified : verified;
     let unreadableKey: string | null = null;
     for (const { id, signed, current } of cookies) {
-      const hashed = storageKey(id, this.options.hashIds);
+      const hashed = this.#keyOf(id, signed);
       const key = typeof hashed === 'string' ? hashed : await hashed;
       let loaded: Loaded;
       try {
@@ -202,6 +210,22 @@ export class SessionManager<Data extends SessionData = SessionData> {
     if (!store.capabilities.destroyByOwner || !store.destroyByOwner)
       throw unsupported(store, 'destroyByOwner');
     return this.#writer.call('destroyByOwner', () => store.destroyByOwner!(ownerId));
+  }
+
+  /** The storage key of a verified cookie's ID (see #keys). */
+  #keyOf(id: string, signed: string): string | Promise<string> {
+    if (!this.options.hashIds) return storageKey(id, false);
+    const known = this.#keys.get(signed);
+    if (known !== undefined) return known;
+    const hashed = storageKey(id, true);
+    if (typeof hashed === 'string') {
+      this.#keys.add(signed, hashed);
+      return hashed;
+    }
+    return hashed.then((key) => {
+      this.#keys.add(signed, key);
+      return key;
+    });
   }
 
   async #commit(s: SessionState): Promise<string | null> {

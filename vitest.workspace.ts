@@ -34,13 +34,16 @@ function project(dir: string): TestProjectInlineConfiguration {
 
 /**
  * One vitest project per package and example that has a test/ or src/ folder, plus the
- * reliability harness (a top-level folder beside bench/, project name 'reliability') and docs.
+ * reliability harness (a top-level folder beside bench/, project name 'reliability'), the
+ * benchmark's statistics (bench/test) and docs.
  */
 export const projects: TestProjectInlineConfiguration[] = ['packages', 'examples']
   .flatMap((group) =>
     existsSync(`${root}${group}`) ? readdirSync(`${root}${group}`).map((name) => `${group}/${name}`) : [],
   )
   .concat(['reliability'])
+  // bench/test checks the benchmark's statistics (never a timing).
+  .concat(['bench'])
   // docs/test type-checks the snippets of every README and docs page.
   .concat(existsSync(`${root}docs/test`) ? ['docs'] : [])
   .filter((dir) => existsSync(`${root}${dir}/test`) || existsSync(`${root}${dir}/src`))

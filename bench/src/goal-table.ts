@@ -63,6 +63,22 @@ export function perRound<Lists extends LoadSample[][]>(
   return spread(values);
 }
 
+/**
+ * One round's cost ratio, the peer's session cost over sessionkit's, ordered so that a larger value
+ * always means sessionkit is the cheaper of the two. The plain quotient is not: it changes sign
+ * at zero. A round where sessionkit's server cost no more per request than the bare one (a Redis
+ * read can: its replies come back in bursts, so the server answers several requests per wake-up
+ * where the bare one answers one) gives a negative quotient, which would rank as the worst round
+ * when sessionkit's cost is the lowest it can be. So: sessionkit's cost at or below zero against
+ * a positive one of the peer's is +Infinity (any multiple of it); the peer's at or below zero
+ * against a positive one of sessionkit's is 0; both at or below zero, neither is measurable, 1.
+ */
+export function costRatio(theirs: number, mine: number): number {
+  if (Number.isNaN(theirs) || Number.isNaN(mine)) return Number.NaN;
+  if (theirs > 0) return mine > 0 ? theirs / mine : Number.POSITIVE_INFINITY;
+  return mine > 0 ? 0 : 1;
+}
+
 /** Per round: sessionkit's session cost, the peer's over it, and sessionkit's req/s over the peer's. */
 export function sessionCostRatios(
   bare: LoadSample[],
@@ -74,8 +90,8 @@ export function sessionCostRatios(
   // NaN where a sample predates systemCpuPerRequest: spread() leaves it out, and the cell reads n/a.
   const user = (s: LoadSample) => s.cpuPerRequest - (s.systemCpuPerRequest ?? Number.NaN);
   return {
-    costRatio: perRound(lists, ([b, m, t]) => cost(b, t) / cost(b, m)),
-    userCostRatio: perRound(lists, ([b, m, t]) => (user(t) - user(b)) / (user(m) - user(b))),
+    costRatio: perRound(lists, ([b, m, t]) => costRatio(cost(b, t), cost(b, m))),
+    userCostRatio: perRound(lists, ([b, m, t]) => costRatio(user(t) - user(b), user(m) - user(b))),
     reqRatio: perRound(lists, ([, m, t]) => m.reqPerSec / t.reqPerSec),
     cost: perRound(lists, ([b, m]) => cost(b, m)),
   };

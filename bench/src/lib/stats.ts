@@ -16,14 +16,19 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/**
+ * Median and range of the values that are numbers: NaN (a figure a sample could not give) is left
+ * out, ±Infinity kept (a cost ratio over a cost of zero or less; see costRatio in goal-table.ts).
+ */
 export function spread(values: readonly number[]): Spread {
-  const finite = values.filter((v) => Number.isFinite(v));
+  const finite = values.filter((v) => !Number.isNaN(v));
   if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
   return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), n: finite.length };
 }
 
 /** Formats a number with a sensible number of significant digits for a table cell. */
 export function fmt(value: number, digits?: number): string {
+  if (value === Number.POSITIVE_INFINITY) return '∞';
   if (!Number.isFinite(value)) return 'n/a';
   const abs = Math.abs(value);
   const d = digits ?? (abs >= 100 ? 0 : abs >= 10 ? 1 : 2);

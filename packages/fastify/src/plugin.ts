@@ -82,7 +82,14 @@ export const sessionPlugin: FastifyPluginAsync<SessionManagerInput<FastifySessio
     manager.commit(request.session).then((setCookie) => {
       // Fastify appends to an existing set-cookie header rather than replacing it.
       if (setCookie) reply.header('set-cookie', setCookie);
-      done(null, payload);
+      // `done` goes on to write the head, which throws on a header value Node refuses. Handed
+      // back to `done`, that becomes Fastify's error reply, as it does for a hook returning a
+      // promise; thrown here, it would be an unhandled rejection and a reply never sent.
+      try {
+        done(null, payload);
+      } catch (error) {
+        done(error as Error);
+      }
     }, done);
   });
 };

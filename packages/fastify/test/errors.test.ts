@@ -60,6 +60,21 @@ describe("fastify 5: store failures become the reply's error and nothing hangs",
     expect(await res.json()).toMatchObject({ code: 'SESSION_STORE_ERROR' });
   });
 
+  test('a reply whose head cannot be written, after the commit, still gets an error reply', async () => {
+    // Fastify writes the head after the onSend hooks; a header value Node refuses throws there,
+    // inside the plugin's `done`. That must reach Fastify's error path, as it would from a hook
+    // that returned a promise, not escape as an unhandled rejection.
+    const app = createApp();
+    await app.register(sessionPlugin, { store: faultyStore({}), secrets: [SECRET] });
+    app.get('/', async (request, reply) => {
+      request.session.set('n', 1);
+      reply.header('x-bad', 'line\nbreak');
+      return 'body';
+    });
+    const res = await new Client(await serve(app)).fetch('/');
+    expect(res.status).toBe(500);
+  });
+
   test('fail-open: the route runs with a degraded session and the reply goes out', async () => {
     const inner = faultyStore({});
     const healthy = await start({ store: inner });

@@ -103,6 +103,11 @@ describe('reading the Cookie header', () => {
     );
   });
 
+  test('a cookie after thousands of empty parts is found', () => {
+    expect(readCookieValues(`${';'.repeat(8_000)}sid=v`, 'sid')).toEqual(['v']);
+    expect(readCookieValues(`${'a;'.repeat(4_000)}x=1;sid=w`, 'sid')).toEqual(['w']);
+  });
+
   test('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (header) => {
